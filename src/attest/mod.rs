@@ -1,0 +1,80 @@
+//! The Markdown attestation reviewers read, rendered with tera, and its verification.
+
+mod context;
+pub mod escape;
+mod verify;
+
+pub use context::{Context, build as build_context, format_time};
+pub use verify::{VerifyOutcome, verify};
+
+use sha2::{Digest, Sha256};
+
+/// The built-in template (`--template` overrides it).
+pub const TEMPLATE: &str = include_str!("../../templates/attestation.md.tera");
+/// The line that ties an attestation to the exact sign-off bytes it was rendered from.
+pub const DIGEST_PREFIX: &str = "sha256 of sign-off: ";
+/// Hidden marker carrying each item's status, so `verify` can name what changed.
+pub const STATUSES_MARKER: &str = "<!-- readiness:statuses ";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttestError {
+    #[error("template {name}: {detail}")]
+    Template { name: String, detail: String },
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Renders the attestation. `template_name` is used in error messages.
+pub fn render(template_name: &str, template: &str, context: &Context) -> Result<String, AttestError> {
+    let fail = |e: tera::Error| AttestError::Template {
+        name: template_name.to_string(),
+        detail: error_chain(&e),
+    };
+    let mut tera = tera::Tera::default();
+    // Every `{{ … }}` goes through the Markdown escaper unless the template says `| safe`.
+    tera.autoescape_on(vec![".md"]);
+    tera.set_escape_fn(escape::markdown);
+    tera.register_filter("link", link_filter);
+    tera.add_raw_template("attestation.md", template).map_err(fail)?;
+    let ctx = tera::Context::from_serialize(context).map_err(fail)?;
+    let mut out = tera.render("attestation.md", &ctx).map_err(fail)?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// `{{ entry | link | safe }}`: an evidence entry as a Markdown link (escaped inside).
+fn link_filter(
+    value: &tera::Value,
+    _args: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = value.as_str().ok_or_else(|| tera::Error::msg("the `link` filter takes a string"))?;
+    Ok(tera::Value::String(escape::evidence_link(text)))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Renders the attestation for a sign-off file's exact text. `template` is `(name, text)`;
+/// `None` uses the built-in one.
+pub fn attest(
+    checklist: &crate::checklist::Checklist,
+    signoff_text: &str,
+    signoff: &crate::signoff::SignOff,
+    now: jiff::Timestamp,
+    template: Option<(&str, &str)>,
+) -> Result<String, AttestError> {
+    let context = build_context(checklist, signoff, &sha256_hex(signoff_text.as_bytes()), now);
+    let (name, text) = template.unwrap_or(("built-in attestation.md.tera", TEMPLATE));
+    render(name, text, &context)
+}

@@ -1,0 +1,155 @@
+//! Command-line definitions (clap derive). Behaviour lives in [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  readiness                                   start the wizard on the built-in checklist
+  readiness run --plain --revisit             line-by-line wizard, asking every item again
+  readiness answer net.private-api-server --status pass --note \"private cluster, see PR 12\"
+  readiness answer k8s.network-policies --status risk-accepted \\
+      --justification \"default-deny lands with OSMO 6.2\" --expires 2027-02-28
+  readiness sign --name \"Dana Reyes\" --role \"platform owner\"
+  readiness attest --output readiness-attestation.md
+  readiness verify --attestation readiness-attestation.md
+  readiness checklist validate my-checklist.toml
+
+Exit codes: 0 ok · 1 a check or verification failed · 2 bad input or usage · 3 could not check.
+Set READINESS_NOW (RFC 3339) to pin the clock for reproducible runs.";
+
+#[derive(Debug, Parser)]
+#[command(name = "readiness", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Checklist file to use instead of the built-in one.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub checklist: Option<PathBuf>,
+
+    /// Sign-off file to read and write.
+    #[arg(long, global = true, value_name = "PATH", default_value = crate::signoff::DEFAULT_PATH)]
+    pub signoff: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Walk the checklist and record answers (the default command).
+    Run(RunArgs),
+    /// Record one answer without the wizard (scripts, bulk updates).
+    Answer(AnswerArgs),
+    /// Sign the sign-off file.
+    Sign(SignArgs),
+    /// Render the Markdown attestation for reviewers.
+    Attest(AttestArgs),
+    /// Check that an attestation matches its sign-off, and the sign-off its checklist.
+    Verify(VerifyArgs),
+    /// Inspect and validate checklists.
+    #[command(subcommand)]
+    Checklist(ChecklistCommand),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Line-by-line prompts (the only wizard in this version).
+    #[arg(long)]
+    pub plain: bool,
+    /// Ask again about items that already have an answer.
+    #[arg(long)]
+    pub revisit: bool,
+    /// Who is answering (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Where the wizard writes the attestation when asked to.
+    #[arg(long, value_name = "PATH", default_value = "readiness-attestation.md")]
+    pub attestation: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    Pass,
+    Fail,
+    NotApplicable,
+    RiskAccepted,
+}
+
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// Item id, as listed by `readiness checklist list`.
+    #[arg(value_name = "ITEM-ID")]
+    pub item: String,
+    #[arg(long, value_enum)]
+    pub status: StatusArg,
+    /// What was observed or decided.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
+    /// A link or path backing the answer (repeatable).
+    #[arg(long, value_name = "LINK")]
+    pub evidence: Vec<String>,
+    /// Why the risk is accepted (required with --status risk-accepted).
+    #[arg(long, value_name = "TEXT")]
+    pub justification: Option<String>,
+    /// Last day the risk acceptance holds (required with --status risk-accepted).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+    /// Who answered (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// tera template to use instead of the built-in one.
+    #[arg(long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The attestation to check.
+    #[arg(long, value_name = "PATH", default_value = "readiness-attestation.md")]
+    pub attestation: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecklistCommand {
+    /// Validate a checklist, reporting every problem with file:line:column.
+    Validate {
+        /// Checklist file (default: --checklist, else the built-in one).
+        path: Option<PathBuf>,
+    },
+    /// List the items of a checklist.
+    List {
+        /// Checklist file (default: --checklist, else the built-in one).
+        path: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print the JSON Schema of the checklist format (for editors).
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,268 @@
+//! One function per subcommand. Each returns the exit status or a [`Failure`] carrying the
+//! message and its documented exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::attest;
+use crate::checklist::{self, Checklist, Phase};
+use crate::cli::{AnswerArgs, AttestArgs, ChecklistCommand, Global, ListFormat, RunArgs, SignArgs, StatusArg, VerifyArgs};
+use crate::clock::Clock;
+use crate::exit::{Exit, Failure};
+use crate::plain::{self, InquirePrompter, WizardEnd, WizardOptions};
+use crate::session::{self, AnswerInput, Session, SessionError};
+use crate::signoff::{Status, store};
+
+fn load_checklist(path: Option<&Path>) -> Result<Checklist, Failure> {
+    match path {
+        Some(p) => checklist::load_file(p).map_err(|d| Failure::bad_input(format!("{d}\n{} problem(s) in the checklist", d.0.len()))),
+        None => checklist::builtin().map_err(|d| Failure::bad_input(format!("the built-in checklist is invalid (a bug):\n{d}"))),
+    }
+}
+
+fn clock() -> Result<Clock, Failure> {
+    Clock::from_env().map_err(Failure::bad_input)
+}
+
+fn open_session(g: &Global) -> Result<Session, Failure> {
+    let checklist = load_checklist(g.checklist.as_deref())?;
+    Session::open(checklist, &g.signoff, clock()?).map_err(Failure::from)
+}
+
+fn author(by: Option<&str>) -> Result<String, Failure> {
+    by.map(String::from)
+        .or_else(session::default_author)
+        .ok_or_else(|| Failure::bad_input("who is answering is unknown: pass --by NAME (or set USER)"))
+}
+
+pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
+    let mut session = open_session(g)?;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(Failure::usage(
+            "the wizard needs an interactive terminal; in scripts use `readiness answer` to record answers and `readiness sign` to sign",
+        ));
+    }
+    let options = WizardOptions {
+        revisit: args.revisit,
+        author: author(args.by.as_deref())?,
+        attestation_path: args.attestation.clone(),
+    };
+    let end = plain::run(&mut session, &mut InquirePrompter, &options).map_err(|e| match e {
+        plain::WizardError::Session(s) => Failure::from(s),
+        other => Failure::bad_input(other.to_string()),
+    })?;
+    match end {
+        WizardEnd::Stopped { answered_this_run } => println!(
+            "\nStopped. {answered_this_run} answer(s) recorded this run, all saved in {}; run `readiness` again to continue.",
+            g.signoff.display()
+        ),
+        WizardEnd::Finished { .. } => println!("\nDone. Sign-off: {}", g.signoff.display()),
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn answer(g: &Global, args: &AnswerArgs) -> Result<Exit, Failure> {
+    let mut session = open_session(g)?;
+    let expires = args
+        .expires
+        .as_deref()
+        .map(|text| {
+            text.trim()
+                .parse::<jiff::civil::Date>()
+                .map_err(|_| Failure::usage(format!("--expires {text:?} is not a date; use YYYY-MM-DD")))
+        })
+        .transpose()?;
+    let status = match args.status {
+        StatusArg::Pass => Status::Pass,
+        StatusArg::Fail => Status::Fail,
+        StatusArg::NotApplicable => Status::NotApplicable,
+        StatusArg::RiskAccepted => Status::RiskAccepted,
+    };
+    let input = AnswerInput {
+        status: Some(status),
+        note: args.note.clone(),
+        evidence: args.evidence.clone(),
+        justification: args.justification.clone(),
+        expires,
+        by: author(args.by.as_deref())?,
+    };
+    let recorded = session.record(&args.item, input)?;
+    eprintln!("Recorded {} for {} in {}.", status.mark(), args.item, g.signoff.display());
+    if recorded.signature_cleared {
+        eprintln!("The sign-off had been signed; the signature no longer covers these answers and was removed. Run `readiness sign` again.");
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn sign(g: &Global, args: &SignArgs) -> Result<Exit, Failure> {
+    let mut session = open_session(g)?;
+    if !g.signoff.exists() {
+        return Err(Failure::bad_input(format!(
+            "{} does not exist yet; answer the checklist before signing",
+            g.signoff.display()
+        )));
+    }
+    session.sign(&args.name, &args.role)?;
+    let open = session.open_count();
+    eprintln!("Signed {} as {} ({}).", g.signoff.display(), args.name.trim(), args.role.trim());
+    if open > 0 {
+        eprintln!("Note: {open} item(s) are still open; the attestation lists them under open actions.");
+    }
+    Ok(Exit::Ok)
+}
+
+fn read_signoff(path: &Path) -> Result<store::Loaded, Failure> {
+    store::load(path)?.ok_or_else(|| {
+        Failure::bad_input(format!(
+            "{} does not exist; run `readiness` or `readiness answer` first, or pass --signoff PATH",
+            path.display()
+        ))
+    })
+}
+
+pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
+    let checklist = load_checklist(g.checklist.as_deref())?;
+    let loaded = read_signoff(&g.signoff)?;
+    let problems = session::consistency_problems(&checklist, &loaded.signoff);
+    if let Some(p) = problems.iter().find(|p| p.contains("names checklist")) {
+        return Err(Failure::bad_input(format!("{p}; pass the matching --checklist")));
+    }
+    for p in &problems {
+        eprintln!("warning: {p}");
+    }
+    let template = match &args.template {
+        Some(path) => Some((
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|e| Failure::bad_input(format!("cannot read template {}: {e}", path.display())))?,
+        )),
+        None => None,
+    };
+    let markdown = attest::attest(
+        &checklist,
+        &loaded.text,
+        &loaded.signoff,
+        clock()?.now(),
+        template.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    match &args.output {
+        Some(path) => {
+            store::write_atomic(path, markdown.as_bytes())
+                .map_err(|e| Failure::bad_input(format!("cannot write {}: {e}", path.display())))?;
+            eprintln!("Attestation written to {}.", path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(markdown.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| Failure::bad_input(format!("cannot write to standard output: {e}")))?;
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
+    let checklist = load_checklist(g.checklist.as_deref())?;
+    let loaded = read_signoff(&g.signoff)?;
+    let attestation = std::fs::read(&args.attestation)
+        .map_err(|e| Failure::bad_input(format!("cannot read attestation {}: {e}", args.attestation.display())))?;
+    let attestation = String::from_utf8_lossy(&attestation);
+    let outcome = attest::verify(&attestation, loaded.text.as_bytes(), &loaded.signoff, &checklist);
+    if outcome.ok() {
+        println!(
+            "verified: {} matches {} and its checklist {} {}",
+            args.attestation.display(),
+            g.signoff.display(),
+            checklist.id,
+            checklist.version
+        );
+        Ok(Exit::Ok)
+    } else {
+        println!("verification failed for {} against {}:", args.attestation.display(), g.signoff.display());
+        for p in &outcome.problems {
+            println!("  ✖ {p}");
+        }
+        Ok(Exit::Failed)
+    }
+}
+
+pub fn checklist(g: &Global, command: &ChecklistCommand) -> Result<Exit, Failure> {
+    match command {
+        ChecklistCommand::Validate { path } => {
+            let path = path.as_deref().or(g.checklist.as_deref());
+            let c = load_checklist(path)?;
+            let automated = c.items.iter().filter(|i| i.is_automated()).count();
+            println!(
+                "{}: valid — checklist {} version {}, {} items ({automated} with automatic checks)",
+                c.origin,
+                c.id,
+                c.version,
+                c.items.len()
+            );
+            Ok(Exit::Ok)
+        }
+        ChecklistCommand::List { path, format } => {
+            let c = load_checklist(path.as_deref().or(g.checklist.as_deref()))?;
+            match format {
+                ListFormat::Json => println!("{}", list_json(&c)),
+                ListFormat::Text => print!("{}", list_text(&c)),
+            }
+            Ok(Exit::Ok)
+        }
+        ChecklistCommand::Schema => {
+            print!("{}", checklist::json_schema());
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn list_json(c: &Checklist) -> String {
+    let items: Vec<_> = c
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id,
+                "phase": i.phase.as_str(),
+                "category": i.category,
+                "title": i.title,
+                "severity": i.severity.map(|s| s.as_str()),
+                "automated": i.is_automated(),
+            })
+        })
+        .collect();
+    let doc = json!({"id": c.id, "version": c.version, "title": c.title, "items": items});
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+fn list_text(c: &Checklist) -> String {
+    let mut out = format!("{} — version {} ({} items)\n", c.title, c.version, c.items.len());
+    for &phase in Phase::ALL {
+        out.push_str(&format!("\n{}\n", phase.label()));
+        for i in c.items_in(phase) {
+            out.push_str(&format!(
+                "  {:<34} {:<9} {:<8} {:<4} {}\n",
+                i.id,
+                i.category,
+                i.severity.map_or("-", |s| s.as_str()),
+                if i.is_automated() { "auto" } else { "" },
+                i.title
+            ));
+        }
+    }
+    out
+}
+
+impl From<SessionError> for Failure {
+    fn from(e: SessionError) -> Self {
+        Failure::bad_input(e.to_string())
+    }
+}
+
+impl From<store::StoreError> for Failure {
+    fn from(e: store::StoreError) -> Self {
+        Failure::bad_input(e.to_string())
+    }
+}

@@ -1,0 +1,15 @@
+//! `readiness`: go-live security readiness for the physical-ai-toolchain reference
+//! architecture on Azure. See README.md for the product; STYLE notes in the module docs.
+
+pub mod attest;
+pub mod checklist;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod diag;
+pub mod exit;
+pub mod plain;
+pub mod rules;
+pub mod session;
+pub mod signoff;
+pub mod tomlread;

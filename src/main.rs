@@ -1,0 +1,26 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use readiness::cli::{Cli, Command, RunArgs};
+use readiness::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let g = &cli.global;
+    let result = match &cli.command {
+        None => commands::run(g, &RunArgs { attestation: "readiness-attestation.md".into(), ..RunArgs::default() }),
+        Some(Command::Run(args)) => commands::run(g, args),
+        Some(Command::Answer(args)) => commands::answer(g, args),
+        Some(Command::Sign(args)) => commands::sign(g, args),
+        Some(Command::Attest(args)) => commands::attest(g, args),
+        Some(Command::Verify(args)) => commands::verify(g, args),
+        Some(Command::Checklist(c)) => commands::checklist(g, c),
+    };
+    match result {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.exit as u8)
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! The plain wizard's flow: target, then every pending item phase by phase, then sign and
+//! attest. Each answer is saved the moment it is confirmed.
+
+use std::path::PathBuf;
+
+use jiff::civil::Date;
+
+use super::{PromptError, Prompter};
+use crate::checklist::Item;
+use crate::session::{AnswerInput, Session, SessionError, check_expiry};
+use crate::signoff::Status;
+
+pub struct WizardOptions {
+    /// Ask again about items that already have an answer.
+    pub revisit: bool,
+    /// Recorded as `answered_by`.
+    pub author: String,
+    /// Where the attestation is written when the operator asks for it.
+    pub attestation_path: PathBuf,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum WizardEnd {
+    /// Walked to the end.
+    Finished { signed: bool, attestation: Option<PathBuf> },
+    /// Stopped early (Ctrl-C, Esc or "stop here"); everything confirmed is saved.
+    Stopped { answered_this_run: usize },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WizardError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error("{0}")]
+    Prompt(String),
+    #[error(transparent)]
+    Attest(#[from] crate::attest::AttestError),
+    #[error("cannot write the attestation to {path}: {source}")]
+    WriteAttestation { path: PathBuf, source: std::io::Error },
+}
+
+/// What a step of the flow produced: go on, or stop because the operator asked to.
+enum Flow<T> {
+    Go(T),
+    Stop,
+}
+
+fn ask<T>(r: Result<T, PromptError>) -> Result<Flow<T>, WizardError> {
+    match r {
+        Ok(v) => Ok(Flow::Go(v)),
+        Err(PromptError::Interrupted) => Ok(Flow::Stop),
+        Err(PromptError::Failed(m)) => Err(WizardError::Prompt(m)),
+    }
+}
+
+macro_rules! go {
+    ($e:expr, $stop:expr) => {
+        match ask($e)? {
+            Flow::Go(v) => v,
+            Flow::Stop => return Ok($stop),
+        }
+    };
+}
+
+const STATUS_CHOICES: [&str; 6] = [
+    "✔ pass",
+    "✖ fail",
+    "– not applicable",
+    "≈ risk accepted (needs justification and expiry)",
+    "→ skip for now",
+    "■ stop here (everything answered is saved)",
+];
+
+pub fn run(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions) -> Result<WizardEnd, WizardError> {
+    let stopped = |n| WizardEnd::Stopped { answered_this_run: n };
+    p.say(&format!(
+        "readiness — {} (version {}, {} items)\nSign-off file: {}\nEvery answer is saved when you confirm it; Ctrl-C stops and the next run resumes.\n",
+        session.checklist.title,
+        session.checklist.version,
+        session.checklist.items.len(),
+        session.path.display()
+    ));
+
+    if let Flow::Stop = ask_target(session, p)? {
+        return Ok(stopped(0));
+    }
+
+    let pending: Vec<Item> = session.pending(opts.revisit).into_iter().cloned().collect();
+    if pending.is_empty() {
+        p.say("Every item already has an answer (use --revisit to go through them again).");
+    }
+    let mut answered = 0;
+    for (n, item) in pending.iter().enumerate() {
+        show_item(session, p, item, n + 1, pending.len());
+        let previous = session.signoff.items.get(&item.id).cloned();
+        let start = previous.as_ref().map_or(0, |a| Status::ALL.iter().position(|s| *s == a.status).unwrap_or(0));
+        let choices: Vec<String> = STATUS_CHOICES.iter().map(|s| s.to_string()).collect();
+        let choice = go!(p.select("Status", &choices, start), stopped(answered));
+        let status = match choice {
+            0..=3 => Status::ALL[choice],
+            4 => continue,
+            _ => return Ok(stopped(answered)),
+        };
+        let mut input = AnswerInput {
+            status: Some(status),
+            by: opts.author.clone(),
+            ..AnswerInput::default()
+        };
+        let old_note = previous.as_ref().map(|a| a.note.clone()).unwrap_or_default();
+        input.note = go!(p.text("Note (optional)", &old_note, Some("what you observed or decided")), stopped(answered));
+        let old_evidence = previous.as_ref().map(|a| a.evidence.join(", ")).unwrap_or_default();
+        let evidence = go!(
+            p.text("Evidence (optional)", &old_evidence, Some("links or paths, separated by commas")),
+            stopped(answered)
+        );
+        input.evidence = split_list(&evidence);
+        if status == Status::RiskAccepted {
+            match ask_risk(session, p, previous.as_ref())? {
+                Flow::Go((justification, expires)) => {
+                    input.justification = Some(justification);
+                    input.expires = Some(expires);
+                }
+                Flow::Stop => return Ok(stopped(answered)),
+            }
+        }
+        let recorded = session.record(&item.id, input)?;
+        answered += 1;
+        p.say(&format!("Saved: {} {}.", status.mark(), item.id));
+        if recorded.signature_cleared {
+            p.say("The earlier signature covered different answers, so it was removed; sign again at the end.");
+        }
+    }
+
+    let open = session.open_count();
+    p.say(&format!(
+        "\n{} of {} items answered; {open} open.",
+        session.checklist.items.len() - open,
+        session.checklist.items.len()
+    ));
+    let signed = go!(ask_sign(session, p, opts, open), stopped(answered));
+    let write = go!(
+        p.confirm(&format!("Write the attestation to {}?", opts.attestation_path.display()), true),
+        stopped(answered)
+    );
+    let attestation = if write {
+        write_attestation(session, &opts.attestation_path)?;
+        p.say(&format!("Attestation written to {}.", opts.attestation_path.display()));
+        Some(opts.attestation_path.clone())
+    } else {
+        None
+    };
+    Ok(WizardEnd::Finished { signed, attestation })
+}
+
+fn ask_target(session: &mut Session, p: &mut dyn Prompter) -> Result<Flow<()>, WizardError> {
+    let current = session.signoff.target.clone();
+    let mut target = current.clone();
+    let questions = [
+        ("name", "Deployment name", "e.g. robotics-prod-westeurope"),
+        ("environment", "Environment", "dev, staging, prod, …"),
+        ("subscription", "Azure subscription id", "optional"),
+        ("resource_group", "Resource group", "optional"),
+        ("cluster", "AKS cluster name", "optional"),
+    ];
+    for (field, message, help) in questions {
+        let old = current.field(field).cloned().unwrap_or_default();
+        let value = match ask(p.text(message, &old, Some(help)))? {
+            Flow::Go(v) => v,
+            Flow::Stop => return Ok(Flow::Stop),
+        };
+        if let Some(slot) = target.field_mut(field) {
+            *slot = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        }
+    }
+    if target != current || session.signoff.checklist.id.is_empty() {
+        session.set_target(target)?;
+    }
+    Ok(Flow::Go(()))
+}
+
+fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, total: usize) {
+    let severity = item.severity.map(|s| format!(" · {s}")).unwrap_or_default();
+    let mut text = format!(
+        "\n── [{n}/{total}] {} · {}{severity}{} ──\n{} — {}\n\n{}\n",
+        item.phase.label(),
+        item.category,
+        if item.is_automated() { " · auto-checkable" } else { "" },
+        item.id,
+        item.title,
+        item.guidance
+    );
+    if !item.references.is_empty() {
+        text.push_str("\nReferences:\n");
+        for r in &item.references {
+            text.push_str(&format!("  • {} — {}\n", r.title, r.url));
+        }
+    }
+    if let Some(a) = session.signoff.items.get(&item.id) {
+        text.push_str(&format!(
+            "\nCurrent answer: {} by {} at {}\n",
+            a.status.mark(),
+            a.answered_by,
+            crate::attest::format_time(a.answered_at)
+        ));
+    }
+    p.say(&text);
+}
+
+fn ask_risk(
+    session: &Session,
+    p: &mut dyn Prompter,
+    previous: Option<&crate::signoff::Answer>,
+) -> Result<Flow<(String, Date)>, WizardError> {
+    let old = previous.and_then(|a| a.justification.clone()).unwrap_or_default();
+    let justification = loop {
+        let j = match ask(p.text("Justification (required)", &old, Some("why the risk is acceptable, and who owns it")))? {
+            Flow::Go(j) => j,
+            Flow::Stop => return Ok(Flow::Stop),
+        };
+        if !j.trim().is_empty() {
+            break j;
+        }
+        p.say("A risk acceptance needs a justification.");
+    };
+    let today = session.clock.today();
+    let max = session.checklist.max_risk_acceptance_days;
+    let suggested = previous
+        .and_then(|a| a.expires)
+        .filter(|d| *d > today)
+        .or_else(|| today.checked_add(jiff::Span::new().days(i64::from(max.min(90)))).ok())
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let help = format!("YYYY-MM-DD, after today and at most {max} days away");
+    loop {
+        let text = match ask(p.text("Expires on", &suggested, Some(&help)))? {
+            Flow::Go(t) => t,
+            Flow::Stop => return Ok(Flow::Stop),
+        };
+        match text.trim().parse::<Date>() {
+            Ok(date) => match check_expiry(&session.checklist, date, today) {
+                Ok(()) => return Ok(Flow::Go((justification, date))),
+                Err(e) => p.say(&format!("{e}.")),
+            },
+            Err(_) => p.say(&format!("{:?} is not a date; use YYYY-MM-DD.", text.trim())),
+        }
+    }
+}
+
+fn ask_sign(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions, open: usize) -> Result<bool, PromptError> {
+    let question = if open == 0 {
+        "Sign the sign-off now?".to_string()
+    } else {
+        format!("Sign the sign-off now, with {open} items still open?")
+    };
+    if !p.confirm(&question, open == 0)? {
+        return Ok(false);
+    }
+    let old = session.signoff.signoff.clone();
+    let default_name = old.as_ref().map_or(opts.author.clone(), |s| s.name.clone());
+    let default_role = old.as_ref().map(|s| s.role.clone()).unwrap_or_default();
+    loop {
+        let name = p.text("Your name", &default_name, None)?;
+        let role = p.text("Your role", &default_role, Some("e.g. platform owner, security lead"))?;
+        match session.sign(&name, &role) {
+            Ok(()) => {
+                p.say(&format!("Signed by {} ({}).", name.trim(), role.trim()));
+                return Ok(true);
+            }
+            Err(SessionError::Input(m)) => p.say(&m),
+            Err(e) => return Err(PromptError::Failed(e.to_string())),
+        }
+    }
+}
+
+/// Renders the attestation from the sign-off as saved and writes it atomically.
+pub fn write_attestation(session: &Session, path: &std::path::Path) -> Result<(), WizardError> {
+    let text = std::fs::read_to_string(&session.path).unwrap_or_default();
+    let markdown = crate::attest::attest(&session.checklist, &text, &session.signoff, session.clock.now(), None)?;
+    crate::signoff::store::write_atomic(path, markdown.as_bytes()).map_err(|source| WizardError::WriteAttestation {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// `a, b ,c` → `["a", "b", "c"]`, dropping empty entries.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+

@@ -1,0 +1,260 @@
+//! One operator session over a checklist and a sign-off file: the logic every front end
+//! (the `answer` command, the plain wizard, the full-screen wizard) drives.
+//!
+//! Every change is validated here, then written to disk at once (atomic, re-read first).
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+
+use crate::checklist::{Checklist, Item, Phase};
+use crate::clock::Clock;
+use crate::signoff::store::{self, StoreError};
+use crate::signoff::{Answer, ChecklistRef, SignOff, Signature, Status, Target};
+
+/// What the operator says about one item, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerInput {
+    pub status: Option<Status>,
+    pub note: String,
+    pub evidence: Vec<String>,
+    pub justification: Option<String>,
+    pub expires: Option<Date>,
+    pub by: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AnswerError {
+    #[error("unknown item id {id:?}{}", suggestion(.suggestions))]
+    UnknownItem { id: String, suggestions: Vec<String> },
+    #[error("a status is required")]
+    MissingStatus,
+    #[error("a risk acceptance needs a justification (--justification)")]
+    MissingJustification,
+    #[error("a risk acceptance needs an expiry date (--expires YYYY-MM-DD)")]
+    MissingExpiry,
+    #[error("the expiry date {expires} is not after today ({today}); a risk acceptance must end in the future")]
+    ExpiryNotInFuture { expires: Date, today: Date },
+    #[error("the expiry date {expires} is more than {max_days} days away; the checklist allows risk acceptances until {latest} at the latest")]
+    ExpiryTooFar { expires: Date, latest: Date, max_days: u32 },
+    #[error("--justification and --expires only apply to a risk-accepted answer")]
+    RiskFieldsWithoutRisk,
+    #[error("who answered is unknown: pass --by NAME (or set USER)")]
+    MissingAuthor,
+    #[error("an evidence entry is empty")]
+    EmptyEvidence,
+}
+
+fn suggestion(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "; `readiness checklist list` shows every id".to_string()
+    } else {
+        format!("; did you mean {}?", ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" or "))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Answer(#[from] AnswerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "{path} was answered against checklist {found:?}, but checklist {loaded:?} is loaded; pass the matching --checklist or use another --signoff"
+    )]
+    OtherChecklist { path: PathBuf, found: String, loaded: String },
+    #[error("{0}")]
+    Input(String),
+}
+
+/// Checks an answer against the item and the checklist's rules, giving the record to store.
+pub fn validate_answer(
+    checklist: &Checklist,
+    item_id: &str,
+    input: AnswerInput,
+    clock: &Clock,
+) -> Result<Answer, AnswerError> {
+    let item = checklist.item(item_id).ok_or_else(|| AnswerError::UnknownItem {
+        id: item_id.to_string(),
+        suggestions: checklist.suggest(item_id).into_iter().map(String::from).collect(),
+    })?;
+    let status = input.status.ok_or(AnswerError::MissingStatus)?;
+    let by = input.by.trim().to_string();
+    if by.is_empty() {
+        return Err(AnswerError::MissingAuthor);
+    }
+    if input.evidence.iter().any(|e| e.trim().is_empty()) {
+        return Err(AnswerError::EmptyEvidence);
+    }
+    let justification = input.justification.map(|j| j.trim().to_string()).filter(|j| !j.is_empty());
+    if status == Status::RiskAccepted {
+        if justification.is_none() {
+            return Err(AnswerError::MissingJustification);
+        }
+        let expires = input.expires.ok_or(AnswerError::MissingExpiry)?;
+        check_expiry(checklist, expires, clock.today())?;
+    } else if justification.is_some() || input.expires.is_some() {
+        return Err(AnswerError::RiskFieldsWithoutRisk);
+    }
+    Ok(Answer {
+        status,
+        note: input.note.trim().to_string(),
+        evidence: input.evidence.into_iter().map(|e| e.trim().to_string()).collect(),
+        answered_by: by,
+        answered_at: clock.now(),
+        justification,
+        expires: input.expires,
+        item_sha256: Some(item.content_sha256()),
+    })
+}
+
+/// A risk acceptance ends after today and no later than the checklist's maximum.
+pub fn check_expiry(checklist: &Checklist, expires: Date, today: Date) -> Result<(), AnswerError> {
+    if expires <= today {
+        return Err(AnswerError::ExpiryNotInFuture { expires, today });
+    }
+    let max_days = checklist.max_risk_acceptance_days;
+    let latest = today
+        .checked_add(jiff::Span::new().days(i64::from(max_days)))
+        .unwrap_or(Date::MAX);
+    if expires > latest {
+        return Err(AnswerError::ExpiryTooFar { expires, latest, max_days });
+    }
+    Ok(())
+}
+
+/// The user's name from the environment, for `answered_by`.
+pub fn default_author() -> Option<String> {
+    ["READINESS_USER", "USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// What recording changed, for the front end to tell the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// The sign-off had been signed; the new answer voids the signature.
+    pub signature_cleared: bool,
+}
+
+pub struct Session {
+    pub checklist: Checklist,
+    pub path: PathBuf,
+    pub signoff: SignOff,
+    pub clock: Clock,
+}
+
+impl Session {
+    /// Opens the sign-off at `path` (a missing file is a new, empty sign-off; nothing is
+    /// written until the first change).
+    pub fn open(checklist: Checklist, path: &Path, clock: Clock) -> Result<Self, SessionError> {
+        let signoff = store::load(path)?.map(|l| l.signoff).unwrap_or_default();
+        if !signoff.checklist.id.is_empty() && signoff.checklist.id != checklist.id {
+            return Err(SessionError::OtherChecklist {
+                path: path.to_path_buf(),
+                found: signoff.checklist.id,
+                loaded: checklist.id,
+            });
+        }
+        Ok(Self {
+            checklist,
+            path: path.to_path_buf(),
+            signoff,
+            clock,
+        })
+    }
+
+    fn checklist_ref(&self) -> ChecklistRef {
+        ChecklistRef {
+            id: self.checklist.id.clone(),
+            version: self.checklist.version.clone(),
+            sha256: self.checklist.sha256.clone(),
+        }
+    }
+
+    /// Re-reads the file, applies the change and saves; keeps `self.signoff` in step.
+    fn change<T>(&mut self, f: impl FnOnce(&mut SignOff) -> T) -> Result<T, SessionError> {
+        let reference = self.checklist_ref();
+        let (signoff, result) = store::update(&self.path, |s| {
+            s.checklist = reference;
+            f(s)
+        })?;
+        self.signoff = signoff;
+        Ok(result)
+    }
+
+    /// Validates and saves one answer.
+    pub fn record(&mut self, item_id: &str, input: AnswerInput) -> Result<Recorded, SessionError> {
+        let answer = validate_answer(&self.checklist, item_id, input, &self.clock)?;
+        let id = item_id.to_string();
+        self.change(move |s| {
+            s.items.insert(id, answer);
+            Recorded {
+                signature_cleared: s.signoff.take().is_some(),
+            }
+        })
+    }
+
+    pub fn set_target(&mut self, target: Target) -> Result<(), SessionError> {
+        self.change(move |s| s.target = target)
+    }
+
+    pub fn sign(&mut self, name: &str, role: &str) -> Result<(), SessionError> {
+        let (name, role) = (name.trim().to_string(), role.trim().to_string());
+        if name.is_empty() || role.is_empty() {
+            return Err(SessionError::Input("signing needs a non-empty name and role".into()));
+        }
+        let signed_at = self.clock.now();
+        self.change(move |s| s.signoff = Some(Signature { name, role, signed_at }))
+    }
+
+    /// Items still to answer (all items when `revisit`), in phase order.
+    pub fn pending(&self, revisit: bool) -> Vec<&Item> {
+        Phase::ALL
+            .iter()
+            .flat_map(|&p| self.checklist.items_in(p))
+            .filter(|i| revisit || !self.signoff.items.contains_key(&i.id))
+            .collect()
+    }
+
+    /// Items with no answer yet.
+    pub fn open_count(&self) -> usize {
+        self.checklist
+            .items
+            .iter()
+            .filter(|i| !self.signoff.items.contains_key(&i.id))
+            .count()
+    }
+}
+
+/// Reasons a sign-off does not hold against a checklist (empty when it does).
+pub fn consistency_problems(checklist: &Checklist, signoff: &SignOff) -> Vec<String> {
+    let mut problems = Vec::new();
+    if signoff.checklist.id != checklist.id {
+        problems.push(format!(
+            "the sign-off names checklist {:?}, but checklist {:?} was loaded",
+            signoff.checklist.id, checklist.id
+        ));
+        return problems;
+    }
+    if signoff.checklist.sha256 != checklist.sha256 {
+        problems.push(format!(
+            "the sign-off was answered against checklist {} version {} (sha256 {}), but the loaded checklist is version {} (sha256 {}); rerun the wizard to review the changes",
+            signoff.checklist.id,
+            signoff.checklist.version,
+            short(&signoff.checklist.sha256),
+            checklist.version,
+            short(&checklist.sha256)
+        ));
+    }
+    for id in signoff.items.keys() {
+        if checklist.item(id).is_none() {
+            problems.push(format!("the sign-off answers {id:?}, which is not an item of the checklist"));
+        }
+    }
+    problems
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}

@@ -1,0 +1,193 @@
+//! Sign-off text → [`SignOff`], every problem reported with its position.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use toml_edit::TableLike;
+
+use super::{Answer, ChecklistRef, SCHEMA_VERSION, SignOff, Signature, Status, Target};
+use crate::diag::{Diagnostics, SourceText, quote};
+use crate::tomlread::{Collector, Fields, Spanned, parse_document};
+
+/// Parses sign-off text; `name` is used in messages.
+pub fn parse(name: &str, text: &str) -> Result<SignOff, Diagnostics> {
+    let source = SourceText::new(name, text);
+    let doc = parse_document(&source).map_err(|d| Diagnostics(vec![d]))?;
+    let mut c = Collector::new(&source);
+    let signoff = read_signoff(&mut c, doc.as_table());
+    if c.found.is_empty() {
+        Ok(signoff)
+    } else {
+        Err(Diagnostics(c.found))
+    }
+}
+
+fn read_signoff(c: &mut Collector, root: &dyn TableLike) -> SignOff {
+    let mut f = Fields::new(root, Some(0..0), "");
+    match f.optional_int(c, "schema_version") {
+        None if !root.contains_key("schema_version") => c.error(
+            Some(0..0),
+            format!("missing required key `schema_version` (this tool writes schema_version = {SCHEMA_VERSION})"),
+        ),
+        Some(v) if v.value != SCHEMA_VERSION => c.error(
+            v.span,
+            format!("unsupported schema_version {}; this version of readiness reads schema_version = {SCHEMA_VERSION}", v.value),
+        ),
+        _ => {}
+    }
+    let checklist = match f.optional_table(c, "checklist") {
+        Some((t, span)) => read_checklist_ref(c, t, span),
+        None => {
+            if !root.contains_key("checklist") {
+                c.error(Some(0..0), "missing required table `[checklist]`");
+            }
+            ChecklistRef::default()
+        }
+    };
+    let target = f
+        .optional_table(c, "target")
+        .map(|(t, span)| read_target(c, t, span))
+        .unwrap_or_default();
+    let items = f
+        .optional_table(c, "items")
+        .map(|(t, _)| read_items(c, t))
+        .unwrap_or_default();
+    let signoff = f.optional_table(c, "signoff").and_then(|(t, span)| read_signature(c, t, span));
+    f.finish(c);
+    SignOff {
+        checklist,
+        target,
+        items,
+        signoff,
+    }
+}
+
+fn read_checklist_ref(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Range<usize>>) -> ChecklistRef {
+    let mut f = Fields::new(t, span, "checklist");
+    let id = f.required_str(c, "id");
+    let version = f.required_str(c, "version");
+    let sha256 = f.required_str(c, "sha256");
+    if let Some(sha) = &sha256
+        && !(sha.value.len() == 64 && sha.value.chars().all(|ch| ch.is_ascii_hexdigit()))
+    {
+        c.error(sha.span.clone(), format!("`checklist.sha256` must be 64 hex digits, found {}", quote(&sha.value)));
+    }
+    f.finish(c);
+    ChecklistRef {
+        id: id.map(|s| s.value).unwrap_or_default(),
+        version: version.map(|s| s.value).unwrap_or_default(),
+        sha256: sha256.map(|s| s.value).unwrap_or_default(),
+    }
+}
+
+fn read_target(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Range<usize>>) -> Target {
+    let mut f = Fields::new(t, span, "target");
+    let mut target = Target::default();
+    for name in Target::FIELDS {
+        let value = f.optional_str(c, name).map(|s| s.value).filter(|s| !s.trim().is_empty());
+        if let Some(slot) = target.field_mut(name) {
+            *slot = value;
+        }
+    }
+    f.finish(c);
+    target
+}
+
+fn read_items(c: &mut Collector, t: &dyn TableLike) -> BTreeMap<String, Answer> {
+    let mut answers = BTreeMap::new();
+    for (id, item) in t.iter() {
+        let key_span = t.get_key_value(id).and_then(|(k, _)| k.span());
+        let Some(table) = item.as_table_like() else {
+            c.error(item.span().or(key_span), format!("`items.{id}` must be a table of the answer's fields"));
+            continue;
+        };
+        if let Some(answer) = read_answer(c, table, item.span().or(key_span), id) {
+            answers.insert(id.to_string(), answer);
+        }
+    }
+    answers
+}
+
+fn read_answer(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Range<usize>>, id: &str) -> Option<Answer> {
+    let path = format!("items.\"{id}\"");
+    let mut f = Fields::new(t, span.clone(), path.clone());
+    let status = f.required_str(c, "status").and_then(|s| {
+        let parsed = Status::parse(&s.value);
+        if parsed.is_none() {
+            let expected = Status::ALL.map(|s| s.as_str()).join(", ");
+            c.error(s.span, format!("unknown status {}; expected one of: {expected}", quote(&s.value)));
+        }
+        parsed
+    });
+    let note = f.optional_str(c, "note").map(|s| s.value).unwrap_or_default();
+    let evidence = f.optional_str_list(c, "evidence").into_iter().map(|s| s.value).collect();
+    let answered_by = f.required_str(c, "answered_by");
+    let answered_at = read_timestamp(c, &mut f, "answered_at", true);
+    let justification = f.optional_str(c, "justification").filter(|s| !s.value.trim().is_empty());
+    let expires = read_date(c, &mut f, "expires");
+    let item_sha256 = f.optional_str(c, "item_sha256").map(|s| s.value);
+    f.finish(c);
+
+    if status == Some(Status::RiskAccepted) {
+        if justification.is_none() {
+            c.error(span.clone(), format!("`{path}` is risk-accepted but has no `justification`"));
+        }
+        if expires.is_none() {
+            c.error(span, format!("`{path}` is risk-accepted but has no `expires` date"));
+        }
+    }
+    Some(Answer {
+        status: status?,
+        note,
+        evidence,
+        answered_by: answered_by?.value,
+        answered_at: answered_at?,
+        justification: justification.map(|s| s.value),
+        expires,
+        item_sha256,
+    })
+}
+
+fn read_signature(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Range<usize>>) -> Option<Signature> {
+    let mut f = Fields::new(t, span, "signoff");
+    let name = f.required_str(c, "name");
+    let role = f.required_str(c, "role");
+    let signed_at = read_timestamp(c, &mut f, "signed_at", true);
+    f.finish(c);
+    Some(Signature {
+        name: name?.value,
+        role: role?.value,
+        signed_at: signed_at?,
+    })
+}
+
+/// A TOML offset datetime (e.g. `2026-11-27T10:00:00Z`) as a UTC instant.
+fn read_timestamp(c: &mut Collector, f: &mut Fields, key: &'static str, required: bool) -> Option<Timestamp> {
+    let present = f.has(key);
+    let Some(Spanned { value, span }) = f.optional_datetime(c, key) else {
+        if required && !present {
+            c.error(f.span(), format!("missing required key `{}.{key}`", f.path));
+        }
+        return None;
+    };
+    match value.to_string().parse::<Timestamp>() {
+        Ok(ts) if value.offset.is_some() => Some(ts),
+        _ => {
+            c.error(span, format!("`{}.{key}` must be a datetime with an offset, like 2026-11-27T10:00:00Z, found {value}", f.path));
+            None
+        }
+    }
+}
+
+/// A TOML local date (e.g. `2027-02-28`).
+fn read_date(c: &mut Collector, f: &mut Fields, key: &'static str) -> Option<Date> {
+    let Spanned { value, span } = f.optional_datetime(c, key)?;
+    match value.to_string().parse::<Date>() {
+        Ok(date) if value.time.is_none() => Some(date),
+        _ => {
+            c.error(span, format!("`{}.{key}` must be a date like 2027-02-28, found {value}", f.path));
+            None
+        }
+    }
+}

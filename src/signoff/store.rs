@@ -1,0 +1,116 @@
+//! Loading and saving the sign-off file.
+//!
+//! Saves are atomic: the new text goes to a temporary file in the same directory, is flushed
+//! to disk, then renamed over the old one, so a crash leaves either the old or the new file,
+//! never half of one. A file that does not parse is never overwritten.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::SignOff;
+use crate::diag::Diagnostics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot save {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{0}\nThe sign-off file was not changed; fix it (or move it away) and run again.")]
+    Invalid(Diagnostics),
+    #[error("{0} is a symbolic link; readiness only writes regular files (point --signoff at the real file)")]
+    Symlink(PathBuf),
+}
+
+/// The sign-off as found on disk: its exact text (for digests and comment-preserving
+/// rewrites) and its parsed content.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub text: String,
+    pub signoff: SignOff,
+}
+
+/// Reads the sign-off; `Ok(None)` when the file does not exist yet.
+pub fn load(path: &Path) -> Result<Option<Loaded>, StoreError> {
+    refuse_symlink(path)?;
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StoreError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let name = path.display().to_string();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let source = crate::diag::SourceText::new(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            return Err(StoreError::Invalid(Diagnostics(vec![
+                source.diagnostic(Some(at..at), "the file is not valid UTF-8"),
+            ])));
+        }
+    };
+    let signoff = super::parse(&name, &text).map_err(StoreError::Invalid)?;
+    Ok(Some(Loaded { text, signoff }))
+}
+
+/// Renders and atomically writes the sign-off, preserving what it can of `previous`.
+/// Returns the text written.
+pub fn save(path: &Path, previous: Option<&str>, signoff: &SignOff) -> Result<String, StoreError> {
+    refuse_symlink(path)?;
+    let text = super::render(previous, signoff);
+    write_atomic(path, text.as_bytes()).map_err(|source| StoreError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(text)
+}
+
+/// Reads the current file, applies `change`, and saves: each save starts from what is on
+/// disk, so answers recorded by another `readiness` process in between are not lost.
+pub fn update<T>(path: &Path, change: impl FnOnce(&mut SignOff) -> T) -> Result<(SignOff, T), StoreError> {
+    let loaded = load(path)?;
+    let (previous, mut signoff) = match loaded {
+        Some(l) => (Some(l.text), l.signoff),
+        None => (None, SignOff::default()),
+    };
+    let result = change(&mut signoff);
+    save(path, previous.as_deref(), &signoff)?;
+    Ok((signoff, result))
+}
+
+fn refuse_symlink(path: &Path) -> Result<(), StoreError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(StoreError::Symlink(path.to_path_buf())),
+        _ => Ok(()),
+    }
+}
+
+/// Temp file in the same directory, fsync, rename, fsync the directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".readiness-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        // Keep the permissions the user gave the file.
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(&dir) {
+        // Make the rename itself durable.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
