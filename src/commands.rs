@@ -17,7 +17,9 @@ use crate::signoff::{Status, store};
 
 fn load_checklist(path: Option<&Path>) -> Result<Checklist, Failure> {
     match path {
-        Some(p) => checklist::load_file(p).map_err(|d| Failure::bad_input(format!("{d}\n{} problem(s) in the checklist", d.0.len()))),
+        Some(p) => checklist::load_file(p).map_err(|d| {
+            Failure::bad_input(format!("{} problem(s) in checklist {}:\n{d}", d.0.len(), p.display()))
+        }),
         None => checklist::builtin().map_err(|d| Failure::bad_input(format!("the built-in checklist is invalid (a bug):\n{d}"))),
     }
 }

@@ -84,6 +84,14 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+impl Diagnostics {
+    /// In file order, the way an editor lists them.
+    pub fn sorted(mut list: Vec<Diagnostic>) -> Self {
+        list.sort_by_key(|d| (d.line, d.column));
+        Self(list)
+    }
+}
+
 /// Shortens a user value for quoting in a message.
 pub fn quote(value: &str) -> String {
     const MAX: usize = 60;

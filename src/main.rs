@@ -19,7 +19,12 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            // Continuation lines (one per diagnostic) are indented under the headline.
+            let mut lines = failure.message.lines();
+            eprintln!("error: {}", lines.next().unwrap_or_default());
+            for line in lines {
+                eprintln!("  {line}");
+            }
             ExitCode::from(failure.exit as u8)
         }
     }

@@ -47,7 +47,8 @@ impl Rule {
             .map(|expression| Self {
                 expression: Arc::new(expression),
             })
-            .map_err(|e| e.to_string().replace('\n', " "))
+            // The first line says what is wrong; the rest is an ASCII-art pointer.
+            .map_err(|e| e.to_string().lines().next().unwrap_or_default().trim().to_string())
     }
 
     pub fn text(&self) -> &str {

@@ -203,11 +203,7 @@ impl<'a> Fields<'a> {
                 }),
                 None => c.error(
                     value.span(),
-                    format!(
-                        "{}[{i}] must be a string, found {}",
-                        self.name(key),
-                        value.type_name()
-                    ),
+                    format!("{} must be a string, found {}", self.name(&format!("{key}[{i}]")), value.type_name()),
                 ),
             }
         }
@@ -254,7 +250,7 @@ impl<'a> Fields<'a> {
                 Value::InlineTable(t) => out.push((t as &dyn TableLike, t.span())),
                 other => c.error(
                     other.span(),
-                    format!("{}[{i}] must be a table, found {}", self.name(key), other.type_name()),
+                    format!("{} must be a table, found {}", self.name(&format!("{key}[{i}]")), other.type_name()),
                 ),
             }
         }

@@ -39,7 +39,9 @@ pub fn render(template_name: &str, template: &str, context: &Context) -> Result<
     tera.register_filter("link", link_filter);
     tera.add_raw_template("attestation.md", template).map_err(fail)?;
     let ctx = tera::Context::from_serialize(context).map_err(fail)?;
-    let mut out = tera.render("attestation.md", &ctx).map_err(fail)?;
+    let rendered = tera.render("attestation.md", &ctx).map_err(fail)?;
+    // A leading template comment leaves blank lines; the document starts at its title.
+    let mut out = rendered.trim_start().to_string();
     if !out.ends_with('\n') {
         out.push('\n');
     }

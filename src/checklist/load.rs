@@ -39,7 +39,7 @@ pub fn load_str(name: &str, text: &str) -> Result<Checklist, Diagnostics> {
     let checklist = read_checklist(&mut c, doc.as_table());
     match checklist {
         Some(checklist) if c.found.is_empty() => Ok(checklist),
-        _ => Err(Diagnostics(c.found)),
+        _ => Err(Diagnostics::sorted(c.found)),
     }
 }
 

@@ -19,7 +19,7 @@ pub fn parse(name: &str, text: &str) -> Result<SignOff, Diagnostics> {
     if c.found.is_empty() {
         Ok(signoff)
     } else {
-        Err(Diagnostics(c.found))
+        Err(Diagnostics::sorted(c.found))
     }
 }
 
@@ -99,7 +99,7 @@ fn read_items(c: &mut Collector, t: &dyn TableLike) -> BTreeMap<String, Answer> 
     for (id, item) in t.iter() {
         let key_span = t.get_key_value(id).and_then(|(k, _)| k.span());
         let Some(table) = item.as_table_like() else {
-            c.error(item.span().or(key_span), format!("`items.{id}` must be a table of the answer's fields"));
+            c.error(item.span().or(key_span), format!("`items.\"{id}\"` must be a table of the answer's fields"));
             continue;
         };
         if let Some(answer) = read_answer(c, table, item.span().or(key_span), id) {
@@ -125,6 +125,7 @@ fn read_answer(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Rang
     let answered_by = f.required_str(c, "answered_by");
     let answered_at = read_timestamp(c, &mut f, "answered_at", true);
     let justification = f.optional_str(c, "justification").filter(|s| !s.value.trim().is_empty());
+    let expires_given = f.has("expires");
     let expires = read_date(c, &mut f, "expires");
     let item_sha256 = f.optional_str(c, "item_sha256").map(|s| s.value);
     f.finish(c);
@@ -133,7 +134,7 @@ fn read_answer(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Rang
         if justification.is_none() {
             c.error(span.clone(), format!("`{path}` is risk-accepted but has no `justification`"));
         }
-        if expires.is_none() {
+        if !expires_given {
             c.error(span, format!("`{path}` is risk-accepted but has no `expires` date"));
         }
     }

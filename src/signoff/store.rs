@@ -16,7 +16,7 @@ pub enum StoreError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot save {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("{0}\nThe sign-off file was not changed; fix it (or move it away) and run again.")]
+    #[error("{n} problem(s) in the sign-off file (it was not changed; fix it or move it away, then run again):\n{0}", n = .0.0.len())]
     Invalid(Diagnostics),
     #[error("{0} is a symbolic link; readiness only writes regular files (point --signoff at the real file)")]
     Symlink(PathBuf),
@@ -106,6 +106,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         // Keep the permissions the user gave the file.
         tmp.as_file().set_permissions(meta.permissions())?;
     }
+    stall_for_crash_test();
     tmp.persist(path).map_err(|e| e.error)?;
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(&dir) {
@@ -113,4 +114,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Test hook: with `READINESS_TEST_STALL_SAVE` set, a save stops after the temporary file is
+/// written and before it replaces the sign-off, and says so on stderr, so a test can kill
+/// the process at the worst moment and check that the last good file survived.
+fn stall_for_crash_test() {
+    if std::env::var_os("READINESS_TEST_STALL_SAVE").is_some() {
+        eprintln!("readiness-test: save stalled before rename");
+        loop {
+            std::thread::park();
+        }
+    }
 }
