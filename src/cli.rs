@@ -11,6 +11,7 @@ Examples:
   readiness answer net.private-api-server --status pass --note \"private cluster, see PR 12\"
   readiness answer k8s.network-policies --status risk-accepted \\
       --justification \"default-deny lands with OSMO 6.2\" --expires 2027-02-28
+  readiness target --name robotics-prod --environment prod --cluster aks-robotics-prod
   readiness sign --name \"Dana Reyes\" --role \"platform owner\"
   readiness attest --output readiness-attestation.md
   readiness verify --attestation readiness-attestation.md
@@ -46,6 +47,8 @@ pub enum Command {
     Run(RunArgs),
     /// Record one answer without the wizard (scripts, bulk updates).
     Answer(AnswerArgs),
+    /// Show or set the deployment the sign-off is about.
+    Target(TargetArgs),
     /// Sign the sign-off file.
     Sign(SignArgs),
     /// Render the Markdown attestation for reviewers.
@@ -103,6 +106,48 @@ pub struct AnswerArgs {
     /// Who answered (default: $USER).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+}
+
+/// Each flag sets one field of `[target]`; an empty value clears it. No flag: print it.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Deployment name, e.g. robotics-prod-westeurope.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// dev, staging, prod, …
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Azure subscription id.
+    #[arg(long, value_name = "ID")]
+    pub subscription: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// AKS cluster name.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub key_vault: Option<String>,
+    /// Container registry name.
+    #[arg(long, value_name = "NAME")]
+    pub registry: Option<String>,
+}
+
+impl TargetArgs {
+    /// (field name in the sign-off, value given on the command line)
+    pub fn given(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("name", &self.name),
+            ("environment", &self.environment),
+            ("subscription", &self.subscription),
+            ("resource_group", &self.resource_group),
+            ("cluster", &self.cluster),
+            ("key_vault", &self.key_vault),
+            ("registry", &self.registry),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
 }
 
 #[derive(Debug, Args)]

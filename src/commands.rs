@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::attest;
 use crate::checklist::{self, Checklist, Phase};
-use crate::cli::{AnswerArgs, AttestArgs, ChecklistCommand, Global, ListFormat, RunArgs, SignArgs, StatusArg, VerifyArgs};
+use crate::cli::{AnswerArgs, AttestArgs, ChecklistCommand, Global, ListFormat, RunArgs, SignArgs, StatusArg, TargetArgs, VerifyArgs};
 use crate::clock::Clock;
 use crate::exit::{Exit, Failure};
 use crate::plain::{self, InquirePrompter, WizardEnd, WizardOptions};
@@ -94,6 +94,24 @@ pub fn answer(g: &Global, args: &AnswerArgs) -> Result<Exit, Failure> {
     eprintln!("Recorded {} for {} in {}.", status.mark(), args.item, g.signoff.display());
     if recorded.signature_cleared {
         eprintln!("The sign-off had been signed; the signature no longer covers these answers and was removed. Run `readiness sign` again.");
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn target(g: &Global, args: &TargetArgs) -> Result<Exit, Failure> {
+    let mut session = open_session(g)?;
+    let given = args.given();
+    if !given.is_empty() {
+        let mut target = session.signoff.target.clone();
+        for (field, value) in given {
+            if let Some(slot) = target.field_mut(field) {
+                *slot = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+            }
+        }
+        session.set_target(target)?;
+    }
+    for field in crate::signoff::Target::FIELDS {
+        println!("{field:<15} {}", session.signoff.target.field(field).map_or("—", String::as_str));
     }
     Ok(Exit::Ok)
 }

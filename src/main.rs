@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         None => commands::run(g, &RunArgs { attestation: "readiness-attestation.md".into(), ..RunArgs::default() }),
         Some(Command::Run(args)) => commands::run(g, args),
         Some(Command::Answer(args)) => commands::answer(g, args),
+        Some(Command::Target(args)) => commands::target(g, args),
         Some(Command::Sign(args)) => commands::sign(g, args),
         Some(Command::Attest(args)) => commands::attest(g, args),
         Some(Command::Verify(args)) => commands::verify(g, args),

@@ -25,8 +25,7 @@ pub fn verify(attestation: &str, signoff_bytes: &[u8], signoff: &SignOff, checkl
     let actual = sha256_hex(signoff_bytes);
     match attested_digest(attestation) {
         None => problems.push(format!(
-            "the attestation has no `{}<hex>` line; it was not rendered by `readiness attest` or was cut short",
-            DIGEST_PREFIX.trim_end()
+            "the attestation has no `{DIGEST_PREFIX}<hex>` line; it was not rendered by `readiness attest` or was cut short"
         )),
         Some(attested) if attested != actual => {
             problems.push(format!(
