@@ -108,7 +108,9 @@ pub fn target(g: &Global, args: &TargetArgs) -> Result<Exit, Failure> {
                 *slot = Some(value.trim().to_string()).filter(|v| !v.is_empty());
             }
         }
-        session.set_target(target)?;
+        if session.set_target(target)?.signature_cleared {
+            eprintln!("The sign-off had been signed for another target; the signature was removed. Run `readiness sign` again.");
+        }
     }
     for field in crate::signoff::Target::FIELDS {
         println!("{field:<15} {}", session.signoff.target.field(field).map_or("—", String::as_str));

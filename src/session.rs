@@ -195,8 +195,15 @@ impl Session {
         })
     }
 
-    pub fn set_target(&mut self, target: Target) -> Result<(), SessionError> {
-        self.change(move |s| s.target = target)
+    /// Sets the target; a signature over a different target no longer holds.
+    pub fn set_target(&mut self, target: Target) -> Result<Recorded, SessionError> {
+        self.change(move |s| {
+            let changed = s.target != target;
+            s.target = target;
+            Recorded {
+                signature_cleared: changed && s.signoff.take().is_some(),
+            }
+        })
     }
 
     pub fn sign(&mut self, name: &str, role: &str) -> Result<(), SessionError> {
