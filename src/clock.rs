@@ -19,8 +19,12 @@ impl Clock {
             Ok(text) if !text.trim().is_empty() => text
                 .trim()
                 .parse::<Timestamp>()
-                .map(|t| Self::fixed(t))
-                .map_err(|e| format!("{ENV}={text:?} is not an RFC 3339 timestamp like 2026-11-27T10:00:00Z: {e}")),
+                .map(Self::fixed)
+                .map_err(|e| {
+                    format!(
+                        "{ENV}={text:?} is not an RFC 3339 timestamp like 2026-11-27T10:00:00Z: {e}"
+                    )
+                }),
             _ => Ok(Self { fixed: None }),
         }
     }

@@ -8,7 +8,10 @@ use serde_json::json;
 
 use crate::attest;
 use crate::checklist::{self, Checklist, Phase};
-use crate::cli::{AnswerArgs, AttestArgs, ChecklistCommand, Global, ListFormat, RunArgs, SignArgs, StatusArg, TargetArgs, VerifyArgs};
+use crate::cli::{
+    AnswerArgs, AttestArgs, ChecklistCommand, Global, ListFormat, RunArgs, SignArgs, StatusArg,
+    TargetArgs, VerifyArgs,
+};
 use crate::clock::Clock;
 use crate::exit::{Exit, Failure};
 use crate::plain::{self, InquirePrompter, WizardEnd, WizardOptions};
@@ -18,9 +21,15 @@ use crate::signoff::{Status, store};
 fn load_checklist(path: Option<&Path>) -> Result<Checklist, Failure> {
     match path {
         Some(p) => checklist::load_file(p).map_err(|d| {
-            Failure::bad_input(format!("{} problem(s) in checklist {}:\n{d}", d.0.len(), p.display()))
+            Failure::bad_input(format!(
+                "{} problem(s) in checklist {}:\n{d}",
+                d.0.len(),
+                p.display()
+            ))
         }),
-        None => checklist::builtin().map_err(|d| Failure::bad_input(format!("the built-in checklist is invalid (a bug):\n{d}"))),
+        None => checklist::builtin().map_err(|d| {
+            Failure::bad_input(format!("the built-in checklist is invalid (a bug):\n{d}"))
+        }),
     }
 }
 
@@ -36,7 +45,9 @@ fn open_session(g: &Global) -> Result<Session, Failure> {
 fn author(by: Option<&str>) -> Result<String, Failure> {
     by.map(String::from)
         .or_else(session::default_author)
-        .ok_or_else(|| Failure::bad_input("who is answering is unknown: pass --by NAME (or set USER)"))
+        .ok_or_else(|| {
+            Failure::bad_input("who is answering is unknown: pass --by NAME (or set USER)")
+        })
 }
 
 pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
@@ -71,9 +82,9 @@ pub fn answer(g: &Global, args: &AnswerArgs) -> Result<Exit, Failure> {
         .expires
         .as_deref()
         .map(|text| {
-            text.trim()
-                .parse::<jiff::civil::Date>()
-                .map_err(|_| Failure::usage(format!("--expires {text:?} is not a date; use YYYY-MM-DD")))
+            text.trim().parse::<jiff::civil::Date>().map_err(|_| {
+                Failure::usage(format!("--expires {text:?} is not a date; use YYYY-MM-DD"))
+            })
         })
         .transpose()?;
     let status = match args.status {
@@ -91,9 +102,16 @@ pub fn answer(g: &Global, args: &AnswerArgs) -> Result<Exit, Failure> {
         by: author(args.by.as_deref())?,
     };
     let recorded = session.record(&args.item, input)?;
-    eprintln!("Recorded {} for {} in {}.", status.mark(), args.item, g.signoff.display());
+    eprintln!(
+        "Recorded {} for {} in {}.",
+        status.mark(),
+        args.item,
+        g.signoff.display()
+    );
     if recorded.signature_cleared {
-        eprintln!("The sign-off had been signed; the signature no longer covers these answers and was removed. Run `readiness sign` again.");
+        eprintln!(
+            "The sign-off had been signed; the signature no longer covers these answers and was removed. Run `readiness sign` again."
+        );
     }
     Ok(Exit::Ok)
 }
@@ -109,11 +127,20 @@ pub fn target(g: &Global, args: &TargetArgs) -> Result<Exit, Failure> {
             }
         }
         if session.set_target(target)?.signature_cleared {
-            eprintln!("The sign-off had been signed for another target; the signature was removed. Run `readiness sign` again.");
+            eprintln!(
+                "The sign-off had been signed for another target; the signature was removed. Run `readiness sign` again."
+            );
         }
     }
     for field in crate::signoff::Target::FIELDS {
-        println!("{field:<15} {}", session.signoff.target.field(field).map_or("—", String::as_str));
+        println!(
+            "{field:<15} {}",
+            session
+                .signoff
+                .target
+                .field(field)
+                .map_or("—", String::as_str)
+        );
     }
     Ok(Exit::Ok)
 }
@@ -128,9 +155,16 @@ pub fn sign(g: &Global, args: &SignArgs) -> Result<Exit, Failure> {
     }
     session.sign(&args.name, &args.role)?;
     let open = session.open_count();
-    eprintln!("Signed {} as {} ({}).", g.signoff.display(), args.name.trim(), args.role.trim());
+    eprintln!(
+        "Signed {} as {} ({}).",
+        g.signoff.display(),
+        args.name.trim(),
+        args.role.trim()
+    );
     if open > 0 {
-        eprintln!("Note: {open} item(s) are still open; the attestation lists them under open actions.");
+        eprintln!(
+            "Note: {open} item(s) are still open; the attestation lists them under open actions."
+        );
     }
     Ok(Exit::Ok)
 }
@@ -149,7 +183,9 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     let loaded = read_signoff(&g.signoff)?;
     let problems = session::consistency_problems(&checklist, &loaded.signoff);
     if let Some(p) = problems.iter().find(|p| p.contains("names checklist")) {
-        return Err(Failure::bad_input(format!("{p}; pass the matching --checklist")));
+        return Err(Failure::bad_input(format!(
+            "{p}; pass the matching --checklist"
+        )));
     }
     for p in &problems {
         eprintln!("warning: {p}");
@@ -157,7 +193,9 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     let template = match &args.template {
         Some(path) => Some((
             path.display().to_string(),
-            std::fs::read_to_string(path).map_err(|e| Failure::bad_input(format!("cannot read template {}: {e}", path.display())))?,
+            std::fs::read_to_string(path).map_err(|e| {
+                Failure::bad_input(format!("cannot read template {}: {e}", path.display()))
+            })?,
         )),
         None => None,
     };
@@ -188,10 +226,19 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
 pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
     let checklist = load_checklist(g.checklist.as_deref())?;
     let loaded = read_signoff(&g.signoff)?;
-    let attestation = std::fs::read(&args.attestation)
-        .map_err(|e| Failure::bad_input(format!("cannot read attestation {}: {e}", args.attestation.display())))?;
+    let attestation = std::fs::read(&args.attestation).map_err(|e| {
+        Failure::bad_input(format!(
+            "cannot read attestation {}: {e}",
+            args.attestation.display()
+        ))
+    })?;
     let attestation = String::from_utf8_lossy(&attestation);
-    let outcome = attest::verify(&attestation, loaded.text.as_bytes(), &loaded.signoff, &checklist);
+    let outcome = attest::verify(
+        &attestation,
+        loaded.text.as_bytes(),
+        &loaded.signoff,
+        &checklist,
+    );
     if outcome.ok() {
         println!(
             "verified: {} matches {} and its checklist {} {}",
@@ -202,7 +249,11 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
         );
         Ok(Exit::Ok)
     } else {
-        println!("verification failed for {} against {}:", args.attestation.display(), g.signoff.display());
+        println!(
+            "verification failed for {} against {}:",
+            args.attestation.display(),
+            g.signoff.display()
+        );
         for p in &outcome.problems {
             println!("  ✖ {p}");
         }
@@ -260,7 +311,12 @@ fn list_json(c: &Checklist) -> String {
 }
 
 fn list_text(c: &Checklist) -> String {
-    let mut out = format!("{} — version {} ({} items)\n", c.title, c.version, c.items.len());
+    let mut out = format!(
+        "{} — version {} ({} items)\n",
+        c.title,
+        c.version,
+        c.items.len()
+    );
     for &phase in Phase::ALL {
         out.push_str(&format!("\n{}\n", phase.label()));
         for i in c.items_in(phase) {

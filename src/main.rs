@@ -8,7 +8,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let g = &cli.global;
     let result = match &cli.command {
-        None => commands::run(g, &RunArgs { attestation: "readiness-attestation.md".into(), ..RunArgs::default() }),
+        None => commands::run(
+            g,
+            &RunArgs {
+                attestation: "readiness-attestation.md".into(),
+                ..RunArgs::default()
+            },
+        ),
         Some(Command::Run(args)) => commands::run(g, args),
         Some(Command::Answer(args)) => commands::answer(g, args),
         Some(Command::Target(args)) => commands::target(g, args),

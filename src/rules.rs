@@ -48,7 +48,14 @@ impl Rule {
                 expression: Arc::new(expression),
             })
             // The first line says what is wrong; the rest is an ASCII-art pointer.
-            .map_err(|e| e.to_string().lines().next().unwrap_or_default().trim().to_string())
+            .map_err(|e| {
+                e.to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })
     }
 
     pub fn text(&self) -> &str {
@@ -57,7 +64,10 @@ impl Rule {
 
     /// Evaluates over a document, giving the JSON result.
     pub fn evaluate(&self, document: &serde_json::Value) -> Result<serde_json::Value, String> {
-        let result = self.expression.search(document).map_err(|e| e.to_string())?;
+        let result = self
+            .expression
+            .search(document)
+            .map_err(|e| e.to_string())?;
         serde_json::to_value(&*result).map_err(|e| e.to_string())
     }
 
@@ -84,8 +94,15 @@ mod tests {
     #[test]
     fn lower_makes_enum_comparison_case_insensitive() {
         let rule = Rule::compile("lower(properties.networkPlugin) == 'azure'").unwrap();
-        assert!(rule.passes(&json!({"properties": {"networkPlugin": "Azure"}})).unwrap());
-        assert!(!rule.passes(&json!({"properties": {"networkPlugin": "kubenet"}})).unwrap());
+        assert!(
+            rule.passes(&json!({"properties": {"networkPlugin": "Azure"}}))
+                .unwrap()
+        );
+        assert!(
+            !rule
+                .passes(&json!({"properties": {"networkPlugin": "kubenet"}}))
+                .unwrap()
+        );
         assert!(!rule.passes(&json!({"properties": {}})).unwrap());
     }
 

@@ -26,17 +26,28 @@ pub struct AnswerInput {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum AnswerError {
     #[error("unknown item id {id:?}{}", suggestion(.suggestions))]
-    UnknownItem { id: String, suggestions: Vec<String> },
+    UnknownItem {
+        id: String,
+        suggestions: Vec<String>,
+    },
     #[error("a status is required")]
     MissingStatus,
     #[error("a risk acceptance needs a justification (--justification)")]
     MissingJustification,
     #[error("a risk acceptance needs an expiry date (--expires YYYY-MM-DD)")]
     MissingExpiry,
-    #[error("the expiry date {expires} is not after today ({today}); a risk acceptance must end in the future")]
+    #[error(
+        "the expiry date {expires} is not after today ({today}); a risk acceptance must end in the future"
+    )]
     ExpiryNotInFuture { expires: Date, today: Date },
-    #[error("the expiry date {expires} is more than {max_days} days away; the checklist allows risk acceptances until {latest} at the latest")]
-    ExpiryTooFar { expires: Date, latest: Date, max_days: u32 },
+    #[error(
+        "the expiry date {expires} is more than {max_days} days away; the checklist allows risk acceptances until {latest} at the latest"
+    )]
+    ExpiryTooFar {
+        expires: Date,
+        latest: Date,
+        max_days: u32,
+    },
     #[error("--justification and --expires only apply to a risk-accepted answer")]
     RiskFieldsWithoutRisk,
     #[error("who answered is unknown: pass --by NAME (or set USER)")]
@@ -49,7 +60,13 @@ fn suggestion(ids: &[String]) -> String {
     if ids.is_empty() {
         "; `readiness checklist list` shows every id".to_string()
     } else {
-        format!("; did you mean {}?", ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" or "))
+        format!(
+            "; did you mean {}?",
+            ids.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
     }
 }
 
@@ -62,7 +79,11 @@ pub enum SessionError {
     #[error(
         "{path} was answered against checklist {found:?}, but checklist {loaded:?} is loaded; pass the matching --checklist or use another --signoff"
     )]
-    OtherChecklist { path: PathBuf, found: String, loaded: String },
+    OtherChecklist {
+        path: PathBuf,
+        found: String,
+        loaded: String,
+    },
     #[error("{0}")]
     Input(String),
 }
@@ -74,10 +95,16 @@ pub fn validate_answer(
     input: AnswerInput,
     clock: &Clock,
 ) -> Result<Answer, AnswerError> {
-    let item = checklist.item(item_id).ok_or_else(|| AnswerError::UnknownItem {
-        id: item_id.to_string(),
-        suggestions: checklist.suggest(item_id).into_iter().map(String::from).collect(),
-    })?;
+    let item = checklist
+        .item(item_id)
+        .ok_or_else(|| AnswerError::UnknownItem {
+            id: item_id.to_string(),
+            suggestions: checklist
+                .suggest(item_id)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        })?;
     let status = input.status.ok_or(AnswerError::MissingStatus)?;
     let by = input.by.trim().to_string();
     if by.is_empty() {
@@ -86,7 +113,10 @@ pub fn validate_answer(
     if input.evidence.iter().any(|e| e.trim().is_empty()) {
         return Err(AnswerError::EmptyEvidence);
     }
-    let justification = input.justification.map(|j| j.trim().to_string()).filter(|j| !j.is_empty());
+    let justification = input
+        .justification
+        .map(|j| j.trim().to_string())
+        .filter(|j| !j.is_empty());
     if status == Status::RiskAccepted {
         if justification.is_none() {
             return Err(AnswerError::MissingJustification);
@@ -99,7 +129,11 @@ pub fn validate_answer(
     Ok(Answer {
         status,
         note: input.note.trim().to_string(),
-        evidence: input.evidence.into_iter().map(|e| e.trim().to_string()).collect(),
+        evidence: input
+            .evidence
+            .into_iter()
+            .map(|e| e.trim().to_string())
+            .collect(),
         answered_by: by,
         answered_at: clock.now(),
         justification,
@@ -118,7 +152,11 @@ pub fn check_expiry(checklist: &Checklist, expires: Date, today: Date) -> Result
         .checked_add(jiff::Span::new().days(i64::from(max_days)))
         .unwrap_or(Date::MAX);
     if expires > latest {
-        return Err(AnswerError::ExpiryTooFar { expires, latest, max_days });
+        return Err(AnswerError::ExpiryTooFar {
+            expires,
+            latest,
+            max_days,
+        });
     }
     Ok(())
 }
@@ -209,10 +247,18 @@ impl Session {
     pub fn sign(&mut self, name: &str, role: &str) -> Result<(), SessionError> {
         let (name, role) = (name.trim().to_string(), role.trim().to_string());
         if name.is_empty() || role.is_empty() {
-            return Err(SessionError::Input("signing needs a non-empty name and role".into()));
+            return Err(SessionError::Input(
+                "signing needs a non-empty name and role".into(),
+            ));
         }
         let signed_at = self.clock.now();
-        self.change(move |s| s.signoff = Some(Signature { name, role, signed_at }))
+        self.change(move |s| {
+            s.signoff = Some(Signature {
+                name,
+                role,
+                signed_at,
+            })
+        })
     }
 
     /// Items still to answer (all items when `revisit`), in phase order.
@@ -256,7 +302,9 @@ pub fn consistency_problems(checklist: &Checklist, signoff: &SignOff) -> Vec<Str
     }
     for id in signoff.items.keys() {
         if checklist.item(id).is_none() {
-            problems.push(format!("the sign-off answers {id:?}, which is not an item of the checklist"));
+            problems.push(format!(
+                "the sign-off answers {id:?}, which is not an item of the checklist"
+            ));
         }
     }
     problems

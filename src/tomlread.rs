@@ -56,7 +56,11 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(table: &'a dyn TableLike, span: Option<Range<usize>>, path: impl Into<String>) -> Self {
+    pub fn new(
+        table: &'a dyn TableLike,
+        span: Option<Range<usize>>,
+        path: impl Into<String>,
+    ) -> Self {
         Self {
             table,
             span,
@@ -88,17 +92,28 @@ impl<'a> Fields<'a> {
     }
 
     fn missing(&self, c: &mut Collector, key: &str) {
-        c.error(self.span(), format!("missing required key {}", self.name(key)));
+        c.error(
+            self.span(),
+            format!("missing required key {}", self.name(key)),
+        );
     }
 
     fn wrong_type(&self, c: &mut Collector, key: &str, item: &Item, expected: &str) {
         c.error(
             item.span(),
-            format!("{} must be {expected}, found {}", self.name(key), describe(item)),
+            format!(
+                "{} must be {expected}, found {}",
+                self.name(key),
+                describe(item)
+            ),
         );
     }
 
-    pub fn optional_str(&mut self, c: &mut Collector, key: &'static str) -> Option<Spanned<String>> {
+    pub fn optional_str(
+        &mut self,
+        c: &mut Collector,
+        key: &'static str,
+    ) -> Option<Spanned<String>> {
         let item = self.item(key)?;
         match item.as_str() {
             Some(s) => Some(Spanned {
@@ -113,7 +128,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A required, non-empty (after trimming) string.
-    pub fn required_str(&mut self, c: &mut Collector, key: &'static str) -> Option<Spanned<String>> {
+    pub fn required_str(
+        &mut self,
+        c: &mut Collector,
+        key: &'static str,
+    ) -> Option<Spanned<String>> {
         let present = self.has(key);
         let value = self.optional_str(c, key);
         if !present {
@@ -186,7 +205,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A list of strings; a wrong element is reported and skipped.
-    pub fn optional_str_list(&mut self, c: &mut Collector, key: &'static str) -> Vec<Spanned<String>> {
+    pub fn optional_str_list(
+        &mut self,
+        c: &mut Collector,
+        key: &'static str,
+    ) -> Vec<Spanned<String>> {
         let Some(item) = self.item(key) else {
             return Vec::new();
         };
@@ -203,7 +226,11 @@ impl<'a> Fields<'a> {
                 }),
                 None => c.error(
                     value.span(),
-                    format!("{} must be a string, found {}", self.name(&format!("{key}[{i}]")), value.type_name()),
+                    format!(
+                        "{} must be a string, found {}",
+                        self.name(&format!("{key}[{i}]")),
+                        value.type_name()
+                    ),
                 ),
             }
         }
@@ -250,7 +277,11 @@ impl<'a> Fields<'a> {
                 Value::InlineTable(t) => out.push((t as &dyn TableLike, t.span())),
                 other => c.error(
                     other.span(),
-                    format!("{} must be a table, found {}", self.name(&format!("{key}[{i}]")), other.type_name()),
+                    format!(
+                        "{} must be a table, found {}",
+                        self.name(&format!("{key}[{i}]")),
+                        other.type_name()
+                    ),
                 ),
             }
         }
@@ -276,7 +307,11 @@ impl<'a> Fields<'a> {
                 format!(
                     "unknown key {} in {}{hint}; known keys: {known}",
                     quote(key),
-                    if self.path.is_empty() { "the top level".to_string() } else { format!("`{}`", self.path) },
+                    if self.path.is_empty() {
+                        "the top level".to_string()
+                    } else {
+                        format!("`{}`", self.path)
+                    },
                 ),
             );
         }
@@ -323,16 +358,33 @@ mod tests {
         let (name, errors) = read("nmae = \"x\"\ncount = \"three\"\n");
         assert!(name.is_none());
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors.iter().any(|e| e.starts_with("t.toml:1:1: missing required key `name`")));
-        assert!(errors.iter().any(|e| e.contains("t.toml:2:9: `count` must be an integer, found string \"three\"")));
-        assert!(errors.iter().any(|e| e.contains("t.toml:1:1: unknown key \"nmae\"") && e.contains("did you mean `name`?")));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("t.toml:1:1: missing required key `name`"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e
+                    .contains("t.toml:2:9: `count` must be an integer, found string \"three\""))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("t.toml:1:1: unknown key \"nmae\"")
+                    && e.contains("did you mean `name`?"))
+        );
     }
 
     #[test]
     fn empty_required_string_is_an_error() {
         let (name, errors) = read("name = \"  \"\n");
         assert!(name.is_none());
-        assert_eq!(errors, vec!["t.toml:1:8: `name` must not be empty".to_string()]);
+        assert_eq!(
+            errors,
+            vec!["t.toml:1:8: `name` must not be empty".to_string()]
+        );
     }
 
     #[test]

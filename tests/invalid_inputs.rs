@@ -12,12 +12,24 @@ fn every_invalid_checklist_is_rejected_with_its_message() {
     assert!(files.len() >= 10, "corpus is missing");
     for file in files {
         let expected = expectations(&file);
-        assert!(!expected.is_empty(), "{} has no `# expect:` line", file.display());
-        let out = readiness(dir.path()).args(["checklist", "validate"]).arg(&file).output().unwrap();
+        assert!(
+            !expected.is_empty(),
+            "{} has no `# expect:` line",
+            file.display()
+        );
+        let out = readiness(dir.path())
+            .args(["checklist", "validate"])
+            .arg(&file)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{}: {stderr}", file.display());
         for e in expected {
-            assert!(stderr.contains(&e), "{}: expected {e:?} in:\n{stderr}", file.display());
+            assert!(
+                stderr.contains(&e),
+                "{}: expected {e:?} in:\n{stderr}",
+                file.display()
+            );
         }
     }
 }
@@ -26,7 +38,11 @@ fn every_invalid_checklist_is_rejected_with_its_message() {
 fn all_problems_of_a_checklist_are_reported_in_one_run() {
     let dir = tempfile::tempdir().unwrap();
     let file = common::data("invalid-checklists/many-problems.toml");
-    let out = readiness(dir.path()).args(["checklist", "validate"]).arg(&file).output().unwrap();
+    let out = readiness(dir.path())
+        .args(["checklist", "validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("5 problem(s)"), "{stderr}");
 }
@@ -47,13 +63,32 @@ fn every_invalid_signoff_is_rejected_and_left_untouched() {
             vec!["attest"],
             vec!["answer", "gov.assessment", "--status", "pass"],
         ] {
-            let out = small(dir.path()).arg("--signoff").arg(name).args(&args).output().unwrap();
+            let out = small(dir.path())
+                .arg("--signoff")
+                .arg(name)
+                .args(&args)
+                .output()
+                .unwrap();
             let stderr = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(2), "{} {args:?}: {stderr}", file.display());
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{} {args:?}: {stderr}",
+                file.display()
+            );
             for e in &expected {
-                assert!(stderr.contains(e.as_str()), "{} {args:?}: expected {e:?} in:\n{stderr}", file.display());
+                assert!(
+                    stderr.contains(e.as_str()),
+                    "{} {args:?}: expected {e:?} in:\n{stderr}",
+                    file.display()
+                );
             }
-            assert_eq!(std::fs::read(&copy).unwrap(), before, "{} was modified", file.display());
+            assert_eq!(
+                std::fs::read(&copy).unwrap(),
+                before,
+                "{} was modified",
+                file.display()
+            );
         }
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "temporary files left behind");
@@ -77,5 +112,8 @@ fn a_bad_clock_override_is_a_usage_error() {
 fn unknown_subcommands_and_flags_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     readiness(dir.path()).arg("frobnicate").assert().code(2);
-    readiness(dir.path()).args(["answer", "x", "--status", "maybe"]).assert().code(2);
+    readiness(dir.path())
+        .args(["answer", "x", "--status", "maybe"])
+        .assert()
+        .code(2);
 }

@@ -17,7 +17,12 @@ fn t(s: &str) -> Scripted {
 
 fn session(dir: &std::path::Path) -> Session {
     let c = checklist::load_file(&common::small_checklist()).unwrap();
-    Session::open(c, &dir.join("readiness-signoff.toml"), Clock::fixed(common::NOW.parse().unwrap())).unwrap()
+    Session::open(
+        c,
+        &dir.join("readiness-signoff.toml"),
+        Clock::fixed(common::NOW.parse().unwrap()),
+    )
+    .unwrap()
 }
 
 fn options(dir: &std::path::Path) -> WizardOptions {
@@ -29,11 +34,21 @@ fn options(dir: &std::path::Path) -> WizardOptions {
 }
 
 fn target_answers() -> Vec<Scripted> {
-    vec![t("robots-prod"), t("prod"), t("00000000-0000-0000-0000-000000000001"), t("rg-robots-prod"), t("aks-robots-prod")]
+    vec![
+        t("robots-prod"),
+        t("prod"),
+        t("00000000-0000-0000-0000-000000000001"),
+        t("rg-robots-prod"),
+        t("aks-robots-prod"),
+    ]
 }
 
 fn saved(dir: &std::path::Path) -> readiness::signoff::SignOff {
-    parse("s", &std::fs::read_to_string(dir.join("readiness-signoff.toml")).unwrap()).unwrap()
+    parse(
+        "s",
+        &std::fs::read_to_string(dir.join("readiness-signoff.toml")).unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -43,11 +58,23 @@ fn a_full_walk_answers_every_item_signs_and_writes_the_attestation() {
     let mut script = target_answers();
     // Items come phase by phase: net.private, gov.assessment, mon.audit-logs, k8s.netpol,
     // iac.providers, gov.advisor.
-    script.extend([S(0), t("private cluster"), t("https://example.org/pr/12, docs/aks.json")]);
+    script.extend([
+        S(0),
+        t("private cluster"),
+        t("https://example.org/pr/12, docs/aks.json"),
+    ]);
     script.extend([S(1), t("no assessment yet"), t("")]);
     script.extend([S(0), t(""), t("")]);
     // A risk acceptance: empty justification and a bad date are asked again.
-    script.extend([S(3), t("waiting for vendor"), t(""), t(""), t("OSMO 6.2 ships policies"), t("soon"), t("2027-01-31")]);
+    script.extend([
+        S(3),
+        t("waiting for vendor"),
+        t(""),
+        t(""),
+        t("OSMO 6.2 ships policies"),
+        t("soon"),
+        t("2027-01-31"),
+    ]);
     script.extend([S(2), t("no providers pinned here"), t("")]);
     script.extend([S(0), t(""), t("")]);
     script.extend([C(true), t("Dana Reyes"), t("platform owner"), C(true)]);
@@ -61,29 +88,54 @@ fn a_full_walk_answers_every_item_signs_and_writes_the_attestation() {
             attestation: Some(dir.path().join("attestation.md"))
         }
     );
-    assert!(p.answers.is_empty(), "unused script answers: {:?}", p.answers);
+    assert!(
+        p.answers.is_empty(),
+        "unused script answers: {:?}",
+        p.answers
+    );
 
     let f = saved(dir.path());
     assert_eq!(f.target.name.as_deref(), Some("robots-prod"));
     assert_eq!(f.target.cluster.as_deref(), Some("aks-robots-prod"));
     assert_eq!(f.items.len(), 6);
-    assert_eq!(f.items["net.private"].evidence, vec!["https://example.org/pr/12", "docs/aks.json"]);
+    assert_eq!(
+        f.items["net.private"].evidence,
+        vec!["https://example.org/pr/12", "docs/aks.json"]
+    );
     assert_eq!(f.items["gov.assessment"].status, Status::Fail);
     let risk = &f.items["k8s.netpol"];
     assert_eq!(risk.status, Status::RiskAccepted);
-    assert_eq!(risk.justification.as_deref(), Some("OSMO 6.2 ships policies"));
+    assert_eq!(
+        risk.justification.as_deref(),
+        Some("OSMO 6.2 ships policies")
+    );
     assert_eq!(risk.expires.unwrap().to_string(), "2027-01-31");
     assert_eq!(f.items["iac.providers"].status, Status::NotApplicable);
     assert_eq!(f.signoff.unwrap().name, "Dana Reyes");
 
     let transcript = p.transcript.join("\n");
-    assert!(transcript.contains("A risk acceptance needs a justification."), "{transcript}");
-    assert!(transcript.contains("\"soon\" is not a date"), "{transcript}");
-    assert!(transcript.contains("[1/6] Before deployment · network · high"), "{transcript}");
-    assert!(transcript.contains("Private clusters — https://learn.microsoft.com/azure/aks/private-clusters"));
+    assert!(
+        transcript.contains("A risk acceptance needs a justification."),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("\"soon\" is not a date"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("[1/6] Before deployment · network · high"),
+        "{transcript}"
+    );
+    assert!(
+        transcript
+            .contains("Private clusters — https://learn.microsoft.com/azure/aks/private-clusters")
+    );
 
     let markdown = std::fs::read_to_string(dir.path().join("attestation.md")).unwrap();
-    assert!(markdown.contains("**Signed off** by Dana Reyes (platform owner)"), "{markdown}");
+    assert!(
+        markdown.contains("**Signed off** by Dana Reyes (platform owner)"),
+        "{markdown}"
+    );
 }
 
 #[test]
@@ -97,9 +149,17 @@ fn ctrl_c_keeps_every_confirmed_answer_and_a_rerun_resumes() {
     script.push(S(0));
     let mut p = ScriptedPrompter::new(script);
     let end = plain::run(&mut s, &mut p, &options(dir.path())).unwrap();
-    assert_eq!(end, WizardEnd::Stopped { answered_this_run: 2 });
+    assert_eq!(
+        end,
+        WizardEnd::Stopped {
+            answered_this_run: 2
+        }
+    );
     let f = saved(dir.path());
-    assert_eq!(f.items.keys().collect::<Vec<_>>(), ["gov.assessment", "net.private"]);
+    assert_eq!(
+        f.items.keys().collect::<Vec<_>>(),
+        ["gov.assessment", "net.private"]
+    );
 
     // A new run keeps the target as defaults and starts at the first unanswered item.
     let mut s = session(dir.path());
@@ -107,10 +167,21 @@ fn ctrl_c_keeps_every_confirmed_answer_and_a_rerun_resumes() {
     script.extend([S(5)]);
     let mut p = ScriptedPrompter::new(script);
     let end = plain::run(&mut s, &mut p, &options(dir.path())).unwrap();
-    assert_eq!(end, WizardEnd::Stopped { answered_this_run: 0 });
+    assert_eq!(
+        end,
+        WizardEnd::Stopped {
+            answered_this_run: 0
+        }
+    );
     let transcript = p.transcript.join("\n");
-    assert!(transcript.contains("[1/4] During operation · monitoring"), "{transcript}");
-    assert_eq!(saved(dir.path()).target.name.as_deref(), Some("robots-prod"));
+    assert!(
+        transcript.contains("[1/4] During operation · monitoring"),
+        "{transcript}"
+    );
+    assert_eq!(
+        saved(dir.path()).target.name.as_deref(),
+        Some("robots-prod")
+    );
 }
 
 #[test]
@@ -123,8 +194,18 @@ fn skipping_leaves_items_open_and_the_end_offers_signing_with_a_warning() {
     script.extend([C(false), C(false)]);
     let mut p = ScriptedPrompter::new(script);
     let end = plain::run(&mut s, &mut p, &options(dir.path())).unwrap();
-    assert_eq!(end, WizardEnd::Finished { signed: false, attestation: None });
-    assert!(p.transcript.iter().any(|l| l.contains("Sign the sign-off now, with 5 items still open?")));
+    assert_eq!(
+        end,
+        WizardEnd::Finished {
+            signed: false,
+            attestation: None
+        }
+    );
+    assert!(
+        p.transcript
+            .iter()
+            .any(|l| l.contains("Sign the sign-off now, with 5 items still open?"))
+    );
     assert_eq!(saved(dir.path()).items.len(), 1);
     assert!(!dir.path().join("attestation.md").exists());
 }
@@ -133,7 +214,14 @@ fn skipping_leaves_items_open_and_the_end_offers_signing_with_a_warning() {
 fn revisit_asks_answered_items_again_with_their_answers_as_defaults() {
     let dir = tempfile::tempdir().unwrap();
     common::small(dir.path())
-        .args(["answer", "net.private", "--status", "fail", "--note", "public for now"])
+        .args([
+            "answer",
+            "net.private",
+            "--status",
+            "fail",
+            "--note",
+            "public for now",
+        ])
         .assert()
         .success();
     let mut s = session(dir.path());
@@ -147,5 +235,9 @@ fn revisit_asks_answered_items_again_with_their_answers_as_defaults() {
     let a = &saved(dir.path()).items["net.private"];
     assert_eq!(a.status, Status::Pass);
     assert_eq!(a.note, "public for now");
-    assert!(p.transcript.iter().any(|l| l.contains("Current answer: ✖ fail by alice")));
+    assert!(
+        p.transcript
+            .iter()
+            .any(|l| l.contains("Current answer: ✖ fail by alice"))
+    );
 }

@@ -18,16 +18,43 @@ fn load(dir: &std::path::Path) -> readiness::signoff::SignOff {
 fn answers_round_trip_through_the_file() {
     let dir = tempfile::tempdir().unwrap();
     small(dir.path())
-        .args(["answer", "net.private", "--status", "pass", "--note", "private, see PR 12"])
-        .args(["--evidence", "https://dev.azure.com/o/p/_git/infra/pullrequest/12", "--evidence", "docs/aks.json"])
+        .args([
+            "answer",
+            "net.private",
+            "--status",
+            "pass",
+            "--note",
+            "private, see PR 12",
+        ])
+        .args([
+            "--evidence",
+            "https://dev.azure.com/o/p/_git/infra/pullrequest/12",
+            "--evidence",
+            "docs/aks.json",
+        ])
         .assert()
         .success();
     small(dir.path())
-        .args(["answer", "k8s.netpol", "--status", "risk-accepted", "--by", "bob"])
-        .args(["--justification", "default-deny lands with the next OSMO release", "--expires", "2027-02-28"])
+        .args([
+            "answer",
+            "k8s.netpol",
+            "--status",
+            "risk-accepted",
+            "--by",
+            "bob",
+        ])
+        .args([
+            "--justification",
+            "default-deny lands with the next OSMO release",
+            "--expires",
+            "2027-02-28",
+        ])
         .assert()
         .success();
-    small(dir.path()).args(["answer", "gov.advisor", "--status", "not-applicable"]).assert().success();
+    small(dir.path())
+        .args(["answer", "gov.advisor", "--status", "not-applicable"])
+        .assert()
+        .success();
 
     let s = load(dir.path());
     assert_eq!(s.checklist.id, "test-small");
@@ -47,15 +74,31 @@ fn answers_round_trip_through_the_file() {
 
     // The file is plain TOML a reviewer can read.
     let text = std::fs::read_to_string(dir.path().join("readiness-signoff.toml")).unwrap();
-    assert!(text.contains("[items.\"net.private\"]\nstatus = \"pass\""), "{text}");
-    assert!(text.contains("answered_at = 2026-11-27T10:00:00Z"), "{text}");
+    assert!(
+        text.contains("[items.\"net.private\"]\nstatus = \"pass\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("answered_at = 2026-11-27T10:00:00Z"),
+        "{text}"
+    );
     assert!(text.contains("expires = 2027-02-28"), "{text}");
 }
 
 #[test]
 fn changing_an_answer_replaces_it() {
     let dir = tempfile::tempdir().unwrap();
-    small(dir.path()).args(["answer", "net.private", "--status", "fail", "--note", "public"]).assert().success();
+    small(dir.path())
+        .args([
+            "answer",
+            "net.private",
+            "--status",
+            "fail",
+            "--note",
+            "public",
+        ])
+        .assert()
+        .success();
     small(dir.path())
         .env("READINESS_NOW", "2026-12-01T08:30:00Z")
         .args(["answer", "net.private", "--status", "pass"])
@@ -65,7 +108,10 @@ fn changing_an_answer_replaces_it() {
     assert_eq!(s.items.len(), 1);
     assert_eq!(s.items["net.private"].status, Status::Pass);
     assert_eq!(s.items["net.private"].note, "");
-    assert_eq!(s.items["net.private"].answered_at.to_string(), "2026-12-01T08:30:00Z");
+    assert_eq!(
+        s.items["net.private"].answered_at.to_string(),
+        "2026-12-01T08:30:00Z"
+    );
 }
 
 #[test]
@@ -75,7 +121,9 @@ fn unknown_ids_are_refused_with_suggestions() {
         .args(["answer", "net.privat", "--status", "pass"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("unknown item id \"net.privat\"; did you mean `net.private`?"));
+        .stderr(predicates::str::contains(
+            "unknown item id \"net.privat\"; did you mean `net.private`?",
+        ));
     assert!(!dir.path().join("readiness-signoff.toml").exists());
 }
 
@@ -85,10 +133,19 @@ fn risk_acceptance_needs_justification_and_a_future_expiry_within_the_maximum() 
     let cases: [(&[&str], &str); 5] = [
         (&["--expires", "2027-01-01"], "needs a justification"),
         (&["--justification", "j"], "needs an expiry date"),
-        (&["--justification", "j", "--expires", "2026-11-27"], "not after today (2026-11-27)"),
+        (
+            &["--justification", "j", "--expires", "2026-11-27"],
+            "not after today (2026-11-27)",
+        ),
         // small.toml allows 120 days: 2027-03-27 is the last allowed day.
-        (&["--justification", "j", "--expires", "2027-03-28"], "more than 120 days away"),
-        (&["--justification", "j", "--expires", "next week"], "is not a date"),
+        (
+            &["--justification", "j", "--expires", "2027-03-28"],
+            "more than 120 days away",
+        ),
+        (
+            &["--justification", "j", "--expires", "next week"],
+            "is not a date",
+        ),
     ];
     for (extra, message) in cases {
         small(dir.path())
@@ -99,13 +156,31 @@ fn risk_acceptance_needs_justification_and_a_future_expiry_within_the_maximum() 
             .stderr(predicates::str::contains(message));
     }
     small(dir.path())
-        .args(["answer", "k8s.netpol", "--status", "pass", "--justification", "j"])
+        .args([
+            "answer",
+            "k8s.netpol",
+            "--status",
+            "pass",
+            "--justification",
+            "j",
+        ])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("only apply to a risk-accepted answer"));
+        .stderr(predicates::str::contains(
+            "only apply to a risk-accepted answer",
+        ));
     assert!(!dir.path().join("readiness-signoff.toml").exists());
     small(dir.path())
-        .args(["answer", "k8s.netpol", "--status", "risk-accepted", "--justification", "j", "--expires", "2027-03-27"])
+        .args([
+            "answer",
+            "k8s.netpol",
+            "--status",
+            "risk-accepted",
+            "--justification",
+            "j",
+            "--expires",
+            "2027-03-27",
+        ])
         .assert()
         .success();
 }
@@ -121,7 +196,11 @@ fn the_author_comes_from_the_environment_or_by() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--by NAME"));
-    small(dir.path()).env("USER", "carol").args(["answer", "net.private", "--status", "pass"]).assert().success();
+    small(dir.path())
+        .env("USER", "carol")
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
     assert_eq!(load(dir.path()).items["net.private"].answered_by, "carol");
 }
 
@@ -133,14 +212,20 @@ fn signing_records_name_role_and_time_and_a_later_answer_voids_it() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("does not exist yet"));
-    small(dir.path()).args(["answer", "net.private", "--status", "pass"]).assert().success();
+    small(dir.path())
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
     small(dir.path())
         .args(["sign", "--name", "Dana Reyes", "--role", "platform owner"])
         .assert()
         .success()
         .stderr(predicates::str::contains("5 item(s) are still open"));
     let sig = load(dir.path()).signoff.unwrap();
-    assert_eq!((sig.name.as_str(), sig.role.as_str()), ("Dana Reyes", "platform owner"));
+    assert_eq!(
+        (sig.name.as_str(), sig.role.as_str()),
+        ("Dana Reyes", "platform owner")
+    );
     assert_eq!(sig.signed_at.to_string(), common::NOW);
 
     small(dir.path())
@@ -154,29 +239,49 @@ fn signing_records_name_role_and_time_and_a_later_answer_voids_it() {
 #[test]
 fn comments_and_unrelated_layout_survive_saves() {
     let dir = tempfile::tempdir().unwrap();
-    small(dir.path()).args(["answer", "net.private", "--status", "pass"]).assert().success();
+    small(dir.path())
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
     let path = dir.path().join("readiness-signoff.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replace("[target]", "# Reviewed with the platform team.\n[target]");
-    let text = text.replace("status = \"pass\"", "status = \"pass\" # checked in the portal too");
+    let text = text.replace(
+        "status = \"pass\"",
+        "status = \"pass\" # checked in the portal too",
+    );
     std::fs::write(&path, text).unwrap();
-    small(dir.path()).args(["answer", "gov.assessment", "--status", "pass"]).assert().success();
+    small(dir.path())
+        .args(["answer", "gov.assessment", "--status", "pass"])
+        .assert()
+        .success();
     let after = std::fs::read_to_string(&path).unwrap();
-    assert!(after.contains("# Reviewed with the platform team.\n[target]"), "{after}");
-    assert!(after.contains("status = \"pass\" # checked in the portal too"), "{after}");
+    assert!(
+        after.contains("# Reviewed with the platform team.\n[target]"),
+        "{after}"
+    );
+    assert!(
+        after.contains("status = \"pass\" # checked in the portal too"),
+        "{after}"
+    );
     assert_eq!(load(dir.path()).items.len(), 2);
 }
 
 #[test]
 fn a_signoff_for_another_checklist_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    small(dir.path()).args(["answer", "net.private", "--status", "pass"]).assert().success();
+    small(dir.path())
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
     // The built-in checklist has another id.
     common::readiness(dir.path())
         .args(["answer", "net.private-api-server", "--status", "pass"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("answered against checklist \"test-small\""));
+        .stderr(predicates::str::contains(
+            "answered against checklist \"test-small\"",
+        ));
 }
 
 #[cfg(unix)]
@@ -198,7 +303,10 @@ fn a_symlinked_signoff_is_refused_and_its_target_untouched() {
 #[test]
 fn a_process_killed_while_saving_leaves_the_last_good_file() {
     let dir = tempfile::tempdir().unwrap();
-    small(dir.path()).args(["answer", "net.private", "--status", "pass"]).assert().success();
+    small(dir.path())
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
     let path = dir.path().join("readiness-signoff.toml");
     let good = std::fs::read(&path).unwrap();
 
@@ -211,12 +319,21 @@ fn a_process_killed_while_saving_leaves_the_last_good_file() {
         .env("READINESS_TEST_STALL_SAVE", "1")
         .arg("--checklist")
         .arg(common::small_checklist())
-        .args(["answer", "net.private", "--status", "fail", "--note", "overwritten?"])
+        .args([
+            "answer",
+            "net.private",
+            "--status",
+            "fail",
+            "--note",
+            "overwritten?",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.contains("save stalled before rename"), "{line}");
     child.kill().unwrap();
     child.wait().unwrap();
@@ -224,6 +341,9 @@ fn a_process_killed_while_saving_leaves_the_last_good_file() {
     assert_eq!(std::fs::read(&path).unwrap(), good, "the sign-off changed");
     assert_eq!(load(dir.path()).items["net.private"].status, Status::Pass);
     // The next save works and clears nothing it should keep.
-    small(dir.path()).args(["answer", "gov.assessment", "--status", "pass"]).assert().success();
+    small(dir.path())
+        .args(["answer", "gov.assessment", "--status", "pass"])
+        .assert()
+        .success();
     assert_eq!(load(dir.path()).items.len(), 2);
 }

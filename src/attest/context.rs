@@ -103,11 +103,24 @@ pub struct ItemInfo {
 
 /// `2026-11-27 10:00 UTC`: readable, and the same on every machine.
 pub fn format_time(t: Timestamp) -> String {
-    t.to_zoned(TimeZone::UTC).strftime("%Y-%m-%d %H:%M UTC").to_string()
+    t.to_zoned(TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_string()
 }
 
-pub fn build(checklist: &Checklist, signoff: &SignOff, signoff_sha256: &str, now: Timestamp) -> Context {
-    let marks: Vec<Mark> = vec![Mark::Pass, Mark::Fail, Mark::RiskAccepted, Mark::NotApplicable, Mark::Open];
+pub fn build(
+    checklist: &Checklist,
+    signoff: &SignOff,
+    signoff_sha256: &str,
+    now: Timestamp,
+) -> Context {
+    let marks: Vec<Mark> = vec![
+        Mark::Pass,
+        Mark::Fail,
+        Mark::RiskAccepted,
+        Mark::NotApplicable,
+        Mark::Open,
+    ];
     let mut phases = Vec::new();
     let mut summary = Vec::new();
     let mut totals = vec![0; marks.len()];
@@ -166,7 +179,11 @@ pub fn build(checklist: &Checklist, signoff: &SignOff, signoff_sha256: &str, now
         super::verify::SIGNATURE_KEY.to_string(),
         super::verify::signature_summary(signoff),
     );
-    let mut operators: Vec<String> = signoff.items.values().map(|a| a.answered_by.clone()).collect();
+    let mut operators: Vec<String> = signoff
+        .items
+        .values()
+        .map(|a| a.answered_by.clone())
+        .collect();
     operators.sort();
     operators.dedup();
     let times = signoff.items.values().map(|a| a.answered_at);

@@ -40,7 +40,12 @@ pub fn evidence_link(entry: &str) -> String {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             // The parser percent-encodes spaces and quotes; encode what would end the
             // link destination too.
-            let href = url.as_str().replace('(', "%28").replace(')', "%29").replace('<', "%3C").replace('>', "%3E");
+            let href = url
+                .as_str()
+                .replace('(', "%28")
+                .replace(')', "%29")
+                .replace('<', "%3C")
+                .replace('>', "%3E");
             format!("[{}]({href})", markdown(entry.trim()))
         }
         _ => markdown(entry),

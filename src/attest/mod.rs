@@ -27,7 +27,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Renders the attestation. `template_name` is used in error messages.
-pub fn render(template_name: &str, template: &str, context: &Context) -> Result<String, AttestError> {
+pub fn render(
+    template_name: &str,
+    template: &str,
+    context: &Context,
+) -> Result<String, AttestError> {
     let fail = |e: tera::Error| AttestError::Template {
         name: template_name.to_string(),
         detail: error_chain(&e),
@@ -37,7 +41,8 @@ pub fn render(template_name: &str, template: &str, context: &Context) -> Result<
     tera.autoescape_on(vec![".md"]);
     tera.set_escape_fn(escape::markdown);
     tera.register_filter("link", link_filter);
-    tera.add_raw_template("attestation.md", template).map_err(fail)?;
+    tera.add_raw_template("attestation.md", template)
+        .map_err(fail)?;
     let ctx = tera::Context::from_serialize(context).map_err(fail)?;
     let rendered = tera.render("attestation.md", &ctx).map_err(fail)?;
     // A leading template comment leaves blank lines; the document starts at its title.
@@ -53,7 +58,9 @@ fn link_filter(
     value: &tera::Value,
     _args: &std::collections::HashMap<String, tera::Value>,
 ) -> tera::Result<tera::Value> {
-    let text = value.as_str().ok_or_else(|| tera::Error::msg("the `link` filter takes a string"))?;
+    let text = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("the `link` filter takes a string"))?;
     Ok(tera::Value::String(escape::evidence_link(text)))
 }
 
@@ -76,7 +83,12 @@ pub fn attest(
     now: jiff::Timestamp,
     template: Option<(&str, &str)>,
 ) -> Result<String, AttestError> {
-    let context = build_context(checklist, signoff, &sha256_hex(signoff_text.as_bytes()), now);
+    let context = build_context(
+        checklist,
+        signoff,
+        &sha256_hex(signoff_text.as_bytes()),
+        now,
+    );
     let (name, text) = template.unwrap_or(("built-in attestation.md.tera", TEMPLATE));
     render(name, text, &context)
 }

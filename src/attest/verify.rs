@@ -20,7 +20,12 @@ impl VerifyOutcome {
 
 /// Checks the attestation's digest line against the exact sign-off bytes, names the answers
 /// that changed since rendering, and checks the sign-off against its checklist.
-pub fn verify(attestation: &str, signoff_bytes: &[u8], signoff: &SignOff, checklist: &Checklist) -> VerifyOutcome {
+pub fn verify(
+    attestation: &str,
+    signoff_bytes: &[u8],
+    signoff: &SignOff,
+    checklist: &Checklist,
+) -> VerifyOutcome {
     let mut problems = Vec::new();
     let actual = sha256_hex(signoff_bytes);
     match attested_digest(attestation) {
@@ -60,7 +65,10 @@ fn attested_digest(attestation: &str) -> Option<String> {
 /// Per-item differences between the statuses embedded at rendering time and the sign-off now.
 fn status_changes(attestation: &str, signoff: &SignOff) -> Vec<String> {
     let Some(attested) = attestation.lines().find_map(|line| {
-        let json = line.trim().strip_prefix(STATUSES_MARKER)?.strip_suffix("-->")?;
+        let json = line
+            .trim()
+            .strip_prefix(STATUSES_MARKER)?
+            .strip_suffix("-->")?;
         serde_json::from_str::<BTreeMap<String, String>>(json.trim()).ok()
     }) else {
         return Vec::new();
@@ -70,10 +78,12 @@ fn status_changes(attestation: &str, signoff: &SignOff) -> Vec<String> {
         .filter_map(|(id, was)| {
             if id == SIGNATURE_KEY {
                 let now = signature_summary(signoff);
-                return (&now != was).then(|| format!("signature: attested {was}, sign-off now {now}"));
+                return (&now != was)
+                    .then(|| format!("signature: attested {was}, sign-off now {now}"));
             }
             let now = signoff.mark(id);
-            (now.key() != was).then(|| format!("item {id}: attested {was}, sign-off now {}", now.key()))
+            (now.key() != was)
+                .then(|| format!("item {id}: attested {was}, sign-off now {}", now.key()))
         })
         .collect()
 }

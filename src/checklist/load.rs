@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 use toml_edit::TableLike;
 
 use super::{
-    Check, Checklist, DEFAULT_MAX_RISK_ACCEPTANCE_DAYS, DEFAULT_REVALIDATE_DAYS, DocumentSource, Item,
-    Phase, Reference, Severity,
+    Check, Checklist, DEFAULT_MAX_RISK_ACCEPTANCE_DAYS, DEFAULT_REVALIDATE_DAYS, DocumentSource,
+    Item, Phase, Reference, Severity,
 };
 use crate::diag::{Diagnostics, SourceText, quote};
 use crate::rules::Rule;
@@ -21,12 +21,20 @@ const MAX_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
 pub fn load_file(path: &Path) -> Result<Checklist, Diagnostics> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostics(vec![SourceText::new(name.clone(), "").diagnostic(None, format!("cannot read checklist: {e}"))])
+        Diagnostics(vec![
+            SourceText::new(name.clone(), "")
+                .diagnostic(None, format!("cannot read checklist: {e}")),
+        ])
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        let source = SourceText::new(name.clone(), String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let source = SourceText::new(
+            name.clone(),
+            String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        );
         let at = e.utf8_error().valid_up_to();
-        Diagnostics(vec![source.diagnostic(Some(at..at), "the file is not valid UTF-8")])
+        Diagnostics(vec![
+            source.diagnostic(Some(at..at), "the file is not valid UTF-8"),
+        ])
     })?;
     load_str(&name, &text)
 }
@@ -69,7 +77,10 @@ fn read_checklist(c: &mut Collector, root: &dyn TableLike) -> Option<Checklist> 
     if tables.is_empty() && root.contains_key("items") {
         c.error(f.key_span("items"), "the checklist has no items");
     } else if !root.contains_key("items") {
-        c.error(Some(0..0), "missing required key `items` (at least one [[items]] table)");
+        c.error(
+            Some(0..0),
+            "missing required key `items` (at least one [[items]] table)",
+        );
     }
     f.finish(c);
 
@@ -79,7 +90,13 @@ fn read_checklist(c: &mut Collector, root: &dyn TableLike) -> Option<Checklist> 
         if let Some((item, id_span)) = read_item(c, table, span, index) {
             if let Some(previous) = first_seen.get(&item.id) {
                 let (line, _) = c.source.position(*previous);
-                c.error(id_span, format!("duplicate item id {} (first defined on line {line})", quote(&item.id)));
+                c.error(
+                    id_span,
+                    format!(
+                        "duplicate item id {} (first defined on line {line})",
+                        quote(&item.id)
+                    ),
+                );
             } else {
                 first_seen.insert(item.id.clone(), id_span.map_or(0, |s| s.start));
                 items.push(item);
@@ -115,7 +132,14 @@ fn read_item(
     let phase = f.required_str(c, "phase").and_then(|p| {
         let parsed = Phase::parse(&p.value);
         if parsed.is_none() {
-            c.error(p.span, format!("unknown phase {}; expected one of: {}", quote(&p.value), Phase::spellings()));
+            c.error(
+                p.span,
+                format!(
+                    "unknown phase {}; expected one of: {}",
+                    quote(&p.value),
+                    Phase::spellings()
+                ),
+            );
         }
         parsed
     });
@@ -125,7 +149,14 @@ fn read_item(
     let severity = f.optional_str(c, "severity").and_then(|s| {
         let parsed = Severity::parse(&s.value);
         if parsed.is_none() {
-            c.error(s.span, format!("unknown severity {}; expected one of: {}", quote(&s.value), Severity::spellings()));
+            c.error(
+                s.span,
+                format!(
+                    "unknown severity {}; expected one of: {}",
+                    quote(&s.value),
+                    Severity::spellings()
+                ),
+            );
         }
         parsed
     });
@@ -178,11 +209,20 @@ fn read_reference(
     match url::Url::parse(&url.value) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {}
         Ok(_) => {
-            c.error(url.span, format!("malformed URL {}: only http and https links are allowed", quote(&url.value)));
+            c.error(
+                url.span,
+                format!(
+                    "malformed URL {}: only http and https links are allowed",
+                    quote(&url.value)
+                ),
+            );
             return None;
         }
         Err(e) => {
-            c.error(url.span, format!("malformed URL {}: {e}", quote(&url.value)));
+            c.error(
+                url.span,
+                format!("malformed URL {}: {e}", quote(&url.value)),
+            );
             return None;
         }
     }
@@ -204,21 +244,32 @@ fn read_check(
         if parsed.is_none() {
             c.error(
                 s.span,
-                format!("unknown source {}; expected one of: {}", quote(&s.value), DocumentSource::spellings()),
+                format!(
+                    "unknown source {}; expected one of: {}",
+                    quote(&s.value),
+                    DocumentSource::spellings()
+                ),
             );
         }
         parsed
     });
-    let compile = |c: &mut Collector, key: &'static str, value: Option<crate::tomlread::Spanned<String>>| {
-        let value = value?;
-        match Rule::compile(&value.value) {
-            Ok(rule) => Some(rule),
-            Err(e) => {
-                c.error(value.span, format!("`{key}` is not a valid JMESPath expression {}: {e}", quote(&value.value)));
-                None
+    let compile =
+        |c: &mut Collector, key: &'static str, value: Option<crate::tomlread::Spanned<String>>| {
+            let value = value?;
+            match Rule::compile(&value.value) {
+                Ok(rule) => Some(rule),
+                Err(e) => {
+                    c.error(
+                        value.span,
+                        format!(
+                            "`{key}` is not a valid JMESPath expression {}: {e}",
+                            quote(&value.value)
+                        ),
+                    );
+                    None
+                }
             }
-        }
-    };
+        };
     let expect = f.required_str(c, "expect");
     let expect = compile(c, "expect", expect);
     let observe_text = f.optional_str(c, "observe");
@@ -242,7 +293,10 @@ fn check_id(c: &mut Collector, span: Option<std::ops::Range<usize>>, id: &str, w
     let ok = id
         .chars()
         .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '-' | '_'))
-        && id.chars().next().is_some_and(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit());
+        && id
+            .chars()
+            .next()
+            .is_some_and(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit());
     if !ok {
         c.error(
             span,

@@ -93,7 +93,11 @@ impl Item {
             h.update([0]);
         }
         for check in &self.checks {
-            for part in [check.source.as_str(), check.expect.text(), check.explain.as_str()] {
+            for part in [
+                check.source.as_str(),
+                check.expect.text(),
+                check.explain.as_str(),
+            ] {
                 h.update(part.as_bytes());
                 h.update([0]);
             }

@@ -9,9 +9,12 @@ pub struct InquirePrompter;
 
 fn convert(e: InquireError) -> PromptError {
     match e {
-        InquireError::OperationCanceled | InquireError::OperationInterrupted => PromptError::Interrupted,
+        InquireError::OperationCanceled | InquireError::OperationInterrupted => {
+            PromptError::Interrupted
+        }
         InquireError::NotTTY => PromptError::Failed(
-            "the plain wizard needs an interactive terminal; use `readiness answer` for scripts".to_string(),
+            "the plain wizard needs an interactive terminal; use `readiness answer` for scripts"
+                .to_string(),
         ),
         other => PromptError::Failed(other.to_string()),
     }
@@ -22,7 +25,12 @@ impl Prompter for InquirePrompter {
         println!("{text}");
     }
 
-    fn text(&mut self, message: &str, default: &str, help: Option<&str>) -> Result<String, PromptError> {
+    fn text(
+        &mut self,
+        message: &str,
+        default: &str,
+        help: Option<&str>,
+    ) -> Result<String, PromptError> {
         let mut prompt = inquire::Text::new(message);
         if !default.is_empty() {
             prompt = prompt.with_default(default);
@@ -33,7 +41,12 @@ impl Prompter for InquirePrompter {
         prompt.prompt().map_err(convert)
     }
 
-    fn select(&mut self, message: &str, options: &[String], start: usize) -> Result<usize, PromptError> {
+    fn select(
+        &mut self,
+        message: &str,
+        options: &[String],
+        start: usize,
+    ) -> Result<usize, PromptError> {
         inquire::Select::new(message, options.to_vec())
             .with_starting_cursor(start.min(options.len().saturating_sub(1)))
             .with_page_size(8)

@@ -21,9 +21,19 @@ pub trait Prompter {
     /// Shows text (guidance, messages).
     fn say(&mut self, text: &str);
     /// Free text; Enter accepts `default`.
-    fn text(&mut self, message: &str, default: &str, help: Option<&str>) -> Result<String, PromptError>;
+    fn text(
+        &mut self,
+        message: &str,
+        default: &str,
+        help: Option<&str>,
+    ) -> Result<String, PromptError>;
     /// One of `options`, returning its index.
-    fn select(&mut self, message: &str, options: &[String], start: usize) -> Result<usize, PromptError>;
+    fn select(
+        &mut self,
+        message: &str,
+        options: &[String],
+        start: usize,
+    ) -> Result<usize, PromptError>;
     fn confirm(&mut self, message: &str, default: bool) -> Result<bool, PromptError>;
 }
 
@@ -63,25 +73,41 @@ impl Prompter for ScriptedPrompter {
         self.transcript.push(text.to_string());
     }
 
-    fn text(&mut self, message: &str, default: &str, _help: Option<&str>) -> Result<String, PromptError> {
+    fn text(
+        &mut self,
+        message: &str,
+        default: &str,
+        _help: Option<&str>,
+    ) -> Result<String, PromptError> {
         match self.next(message)? {
             Scripted::Text(t) if t.is_empty() => Ok(default.to_string()),
             Scripted::Text(t) => Ok(t),
-            other => Err(PromptError::Failed(format!("script gave {other:?} for text prompt {message:?}"))),
+            other => Err(PromptError::Failed(format!(
+                "script gave {other:?} for text prompt {message:?}"
+            ))),
         }
     }
 
-    fn select(&mut self, message: &str, options: &[String], _start: usize) -> Result<usize, PromptError> {
+    fn select(
+        &mut self,
+        message: &str,
+        options: &[String],
+        _start: usize,
+    ) -> Result<usize, PromptError> {
         match self.next(message)? {
             Scripted::Select(i) if i < options.len() => Ok(i),
-            other => Err(PromptError::Failed(format!("script gave {other:?} for select {message:?} {options:?}"))),
+            other => Err(PromptError::Failed(format!(
+                "script gave {other:?} for select {message:?} {options:?}"
+            ))),
         }
     }
 
     fn confirm(&mut self, message: &str, _default: bool) -> Result<bool, PromptError> {
         match self.next(message)? {
             Scripted::Confirm(b) => Ok(b),
-            other => Err(PromptError::Failed(format!("script gave {other:?} for confirm {message:?}"))),
+            other => Err(PromptError::Failed(format!(
+                "script gave {other:?} for confirm {message:?}"
+            ))),
         }
     }
 }

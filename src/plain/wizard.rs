@@ -22,7 +22,10 @@ pub struct WizardOptions {
 #[derive(Debug, PartialEq)]
 pub enum WizardEnd {
     /// Walked to the end.
-    Finished { signed: bool, attestation: Option<PathBuf> },
+    Finished {
+        signed: bool,
+        attestation: Option<PathBuf>,
+    },
     /// Stopped early (Ctrl-C, Esc or "stop here"); everything confirmed is saved.
     Stopped { answered_this_run: usize },
 }
@@ -36,7 +39,10 @@ pub enum WizardError {
     #[error(transparent)]
     Attest(#[from] crate::attest::AttestError),
     #[error("cannot write the attestation to {path}: {source}")]
-    WriteAttestation { path: PathBuf, source: std::io::Error },
+    WriteAttestation {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What a step of the flow produced: go on, or stop because the operator asked to.
@@ -71,8 +77,14 @@ const STATUS_CHOICES: [&str; 6] = [
     "■ stop here (everything answered is saved)",
 ];
 
-pub fn run(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions) -> Result<WizardEnd, WizardError> {
-    let stopped = |n| WizardEnd::Stopped { answered_this_run: n };
+pub fn run(
+    session: &mut Session,
+    p: &mut dyn Prompter,
+    opts: &WizardOptions,
+) -> Result<WizardEnd, WizardError> {
+    let stopped = |n| WizardEnd::Stopped {
+        answered_this_run: n,
+    };
     p.say(&format!(
         "readiness — {} (version {}, {} items)\nSign-off file: {}\nEvery answer is saved when you confirm it; Ctrl-C stops and the next run resumes.\n",
         session.checklist.title,
@@ -93,7 +105,9 @@ pub fn run(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions) ->
     for (n, item) in pending.iter().enumerate() {
         show_item(session, p, item, n + 1, pending.len());
         let previous = session.signoff.items.get(&item.id).cloned();
-        let start = previous.as_ref().map_or(0, |a| Status::ALL.iter().position(|s| *s == a.status).unwrap_or(0));
+        let start = previous.as_ref().map_or(0, |a| {
+            Status::ALL.iter().position(|s| *s == a.status).unwrap_or(0)
+        });
         let choices: Vec<String> = STATUS_CHOICES.iter().map(|s| s.to_string()).collect();
         let choice = go!(p.select("Status", &choices, start), stopped(answered));
         let status = match choice {
@@ -106,11 +120,28 @@ pub fn run(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions) ->
             by: opts.author.clone(),
             ..AnswerInput::default()
         };
-        let old_note = previous.as_ref().map(|a| a.note.clone()).unwrap_or_default();
-        input.note = go!(p.text("Note (optional)", &old_note, Some("what you observed or decided")), stopped(answered));
-        let old_evidence = previous.as_ref().map(|a| a.evidence.join(", ")).unwrap_or_default();
+        let old_note = previous
+            .as_ref()
+            .map(|a| a.note.clone())
+            .unwrap_or_default();
+        input.note = go!(
+            p.text(
+                "Note (optional)",
+                &old_note,
+                Some("what you observed or decided")
+            ),
+            stopped(answered)
+        );
+        let old_evidence = previous
+            .as_ref()
+            .map(|a| a.evidence.join(", "))
+            .unwrap_or_default();
         let evidence = go!(
-            p.text("Evidence (optional)", &old_evidence, Some("links or paths, separated by commas")),
+            p.text(
+                "Evidence (optional)",
+                &old_evidence,
+                Some("links or paths, separated by commas")
+            ),
             stopped(answered)
         );
         input.evidence = split_list(&evidence);
@@ -139,17 +170,29 @@ pub fn run(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions) ->
     ));
     let signed = go!(ask_sign(session, p, opts, open), stopped(answered));
     let write = go!(
-        p.confirm(&format!("Write the attestation to {}?", opts.attestation_path.display()), true),
+        p.confirm(
+            &format!(
+                "Write the attestation to {}?",
+                opts.attestation_path.display()
+            ),
+            true
+        ),
         stopped(answered)
     );
     let attestation = if write {
         write_attestation(session, &opts.attestation_path)?;
-        p.say(&format!("Attestation written to {}.", opts.attestation_path.display()));
+        p.say(&format!(
+            "Attestation written to {}.",
+            opts.attestation_path.display()
+        ));
         Some(opts.attestation_path.clone())
     } else {
         None
     };
-    Ok(WizardEnd::Finished { signed, attestation })
+    Ok(WizardEnd::Finished {
+        signed,
+        attestation,
+    })
 }
 
 fn ask_target(session: &mut Session, p: &mut dyn Prompter) -> Result<Flow<()>, WizardError> {
@@ -184,7 +227,11 @@ fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, tot
         "\n── [{n}/{total}] {} · {}{severity}{} ──\n{} — {}\n\n{}\n",
         item.phase.label(),
         item.category,
-        if item.is_automated() { " · auto-checkable" } else { "" },
+        if item.is_automated() {
+            " · auto-checkable"
+        } else {
+            ""
+        },
         item.id,
         item.title,
         item.guidance
@@ -211,9 +258,15 @@ fn ask_risk(
     p: &mut dyn Prompter,
     previous: Option<&crate::signoff::Answer>,
 ) -> Result<Flow<(String, Date)>, WizardError> {
-    let old = previous.and_then(|a| a.justification.clone()).unwrap_or_default();
+    let old = previous
+        .and_then(|a| a.justification.clone())
+        .unwrap_or_default();
     let justification = loop {
-        let j = match ask(p.text("Justification (required)", &old, Some("why the risk is acceptable, and who owns it")))? {
+        let j = match ask(p.text(
+            "Justification (required)",
+            &old,
+            Some("why the risk is acceptable, and who owns it"),
+        ))? {
             Flow::Go(j) => j,
             Flow::Stop => return Ok(Flow::Stop),
         };
@@ -227,7 +280,11 @@ fn ask_risk(
     let suggested = previous
         .and_then(|a| a.expires)
         .filter(|d| *d > today)
-        .or_else(|| today.checked_add(jiff::Span::new().days(i64::from(max.min(90)))).ok())
+        .or_else(|| {
+            today
+                .checked_add(jiff::Span::new().days(i64::from(max.min(90))))
+                .ok()
+        })
         .map(|d| d.to_string())
         .unwrap_or_default();
     let help = format!("YYYY-MM-DD, after today and at most {max} days away");
@@ -246,7 +303,12 @@ fn ask_risk(
     }
 }
 
-fn ask_sign(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions, open: usize) -> Result<bool, PromptError> {
+fn ask_sign(
+    session: &mut Session,
+    p: &mut dyn Prompter,
+    opts: &WizardOptions,
+    open: usize,
+) -> Result<bool, PromptError> {
     let question = if open == 0 {
         "Sign the sign-off now?".to_string()
     } else {
@@ -260,7 +322,11 @@ fn ask_sign(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions, o
     let default_role = old.as_ref().map(|s| s.role.clone()).unwrap_or_default();
     loop {
         let name = p.text("Your name", &default_name, None)?;
-        let role = p.text("Your role", &default_role, Some("e.g. platform owner, security lead"))?;
+        let role = p.text(
+            "Your role",
+            &default_role,
+            Some("e.g. platform owner, security lead"),
+        )?;
         match session.sign(&name, &role) {
             Ok(()) => {
                 p.say(&format!("Signed by {} ({}).", name.trim(), role.trim()));
@@ -275,15 +341,26 @@ fn ask_sign(session: &mut Session, p: &mut dyn Prompter, opts: &WizardOptions, o
 /// Renders the attestation from the sign-off as saved and writes it atomically.
 pub fn write_attestation(session: &Session, path: &std::path::Path) -> Result<(), WizardError> {
     let text = std::fs::read_to_string(&session.path).unwrap_or_default();
-    let markdown = crate::attest::attest(&session.checklist, &text, &session.signoff, session.clock.now(), None)?;
-    crate::signoff::store::write_atomic(path, markdown.as_bytes()).map_err(|source| WizardError::WriteAttestation {
-        path: path.to_path_buf(),
-        source,
+    let markdown = crate::attest::attest(
+        &session.checklist,
+        &text,
+        &session.signoff,
+        session.clock.now(),
+        None,
+    )?;
+    crate::signoff::store::write_atomic(path, markdown.as_bytes()).map_err(|source| {
+        WizardError::WriteAttestation {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 
 /// `a, b ,c` → `["a", "b", "c"]`, dropping empty entries.
 pub fn split_list(text: &str) -> Vec<String> {
-    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
-

@@ -122,7 +122,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Pass, Status::Fail, Status::NotApplicable, Status::RiskAccepted];
+    pub const ALL: [Status; 4] = [
+        Status::Pass,
+        Status::Fail,
+        Status::NotApplicable,
+        Status::RiskAccepted,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,7 +171,13 @@ pub enum Mark {
 }
 
 impl Mark {
-    pub const ALL: [Mark; 5] = [Mark::Pass, Mark::Fail, Mark::NotApplicable, Mark::RiskAccepted, Mark::Open];
+    pub const ALL: [Mark; 5] = [
+        Mark::Pass,
+        Mark::Fail,
+        Mark::NotApplicable,
+        Mark::RiskAccepted,
+        Mark::Open,
+    ];
 
     pub fn glyph(self) -> &'static str {
         match self {
@@ -207,6 +218,8 @@ impl fmt::Display for Mark {
 
 impl SignOff {
     pub fn mark(&self, item_id: &str) -> Mark {
-        self.items.get(item_id).map_or(Mark::Open, |a| a.status.mark())
+        self.items
+            .get(item_id)
+            .map_or(Mark::Open, |a| a.status.mark())
     }
 }

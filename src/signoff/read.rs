@@ -53,7 +53,9 @@ fn read_signoff(c: &mut Collector, root: &dyn TableLike) -> SignOff {
         .optional_table(c, "items")
         .map(|(t, _)| read_items(c, t))
         .unwrap_or_default();
-    let signoff = f.optional_table(c, "signoff").and_then(|(t, span)| read_signature(c, t, span));
+    let signoff = f
+        .optional_table(c, "signoff")
+        .and_then(|(t, span)| read_signature(c, t, span));
     f.finish(c);
     SignOff {
         checklist,
@@ -63,7 +65,11 @@ fn read_signoff(c: &mut Collector, root: &dyn TableLike) -> SignOff {
     }
 }
 
-fn read_checklist_ref(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Range<usize>>) -> ChecklistRef {
+fn read_checklist_ref(
+    c: &mut Collector,
+    t: &dyn TableLike,
+    span: Option<std::ops::Range<usize>>,
+) -> ChecklistRef {
     let mut f = Fields::new(t, span, "checklist");
     let id = f.required_str(c, "id");
     let version = f.required_str(c, "version");
@@ -71,7 +77,13 @@ fn read_checklist_ref(c: &mut Collector, t: &dyn TableLike, span: Option<std::op
     if let Some(sha) = &sha256
         && !(sha.value.len() == 64 && sha.value.chars().all(|ch| ch.is_ascii_hexdigit()))
     {
-        c.error(sha.span.clone(), format!("`checklist.sha256` must be 64 hex digits, found {}", quote(&sha.value)));
+        c.error(
+            sha.span.clone(),
+            format!(
+                "`checklist.sha256` must be 64 hex digits, found {}",
+                quote(&sha.value)
+            ),
+        );
     }
     f.finish(c);
     ChecklistRef {
@@ -81,11 +93,18 @@ fn read_checklist_ref(c: &mut Collector, t: &dyn TableLike, span: Option<std::op
     }
 }
 
-fn read_target(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Range<usize>>) -> Target {
+fn read_target(
+    c: &mut Collector,
+    t: &dyn TableLike,
+    span: Option<std::ops::Range<usize>>,
+) -> Target {
     let mut f = Fields::new(t, span, "target");
     let mut target = Target::default();
     for name in Target::FIELDS {
-        let value = f.optional_str(c, name).map(|s| s.value).filter(|s| !s.trim().is_empty());
+        let value = f
+            .optional_str(c, name)
+            .map(|s| s.value)
+            .filter(|s| !s.trim().is_empty());
         if let Some(slot) = target.field_mut(name) {
             *slot = value;
         }
@@ -99,7 +118,10 @@ fn read_items(c: &mut Collector, t: &dyn TableLike) -> BTreeMap<String, Answer> 
     for (id, item) in t.iter() {
         let key_span = t.get_key_value(id).and_then(|(k, _)| k.span());
         let Some(table) = item.as_table_like() else {
-            c.error(item.span().or(key_span), format!("`items.\"{id}\"` must be a table of the answer's fields"));
+            c.error(
+                item.span().or(key_span),
+                format!("`items.\"{id}\"` must be a table of the answer's fields"),
+            );
             continue;
         };
         if let Some(answer) = read_answer(c, table, item.span().or(key_span), id) {
@@ -109,22 +131,42 @@ fn read_items(c: &mut Collector, t: &dyn TableLike) -> BTreeMap<String, Answer> 
     answers
 }
 
-fn read_answer(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Range<usize>>, id: &str) -> Option<Answer> {
+fn read_answer(
+    c: &mut Collector,
+    t: &dyn TableLike,
+    span: Option<std::ops::Range<usize>>,
+    id: &str,
+) -> Option<Answer> {
     let path = format!("items.\"{id}\"");
     let mut f = Fields::new(t, span.clone(), path.clone());
     let status = f.required_str(c, "status").and_then(|s| {
         let parsed = Status::parse(&s.value);
         if parsed.is_none() {
             let expected = Status::ALL.map(|s| s.as_str()).join(", ");
-            c.error(s.span, format!("unknown status {}; expected one of: {expected}", quote(&s.value)));
+            c.error(
+                s.span,
+                format!(
+                    "unknown status {}; expected one of: {expected}",
+                    quote(&s.value)
+                ),
+            );
         }
         parsed
     });
-    let note = f.optional_str(c, "note").map(|s| s.value).unwrap_or_default();
-    let evidence = f.optional_str_list(c, "evidence").into_iter().map(|s| s.value).collect();
+    let note = f
+        .optional_str(c, "note")
+        .map(|s| s.value)
+        .unwrap_or_default();
+    let evidence = f
+        .optional_str_list(c, "evidence")
+        .into_iter()
+        .map(|s| s.value)
+        .collect();
     let answered_by = f.required_str(c, "answered_by");
     let answered_at = read_timestamp(c, &mut f, "answered_at", true);
-    let justification = f.optional_str(c, "justification").filter(|s| !s.value.trim().is_empty());
+    let justification = f
+        .optional_str(c, "justification")
+        .filter(|s| !s.value.trim().is_empty());
     let expires_given = f.has("expires");
     let expires = read_date(c, &mut f, "expires");
     let item_sha256 = f.optional_str(c, "item_sha256").map(|s| s.value);
@@ -132,10 +174,16 @@ fn read_answer(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Rang
 
     if status == Some(Status::RiskAccepted) {
         if justification.is_none() {
-            c.error(span.clone(), format!("`{path}` is risk-accepted but has no `justification`"));
+            c.error(
+                span.clone(),
+                format!("`{path}` is risk-accepted but has no `justification`"),
+            );
         }
         if !expires_given {
-            c.error(span, format!("`{path}` is risk-accepted but has no `expires` date"));
+            c.error(
+                span,
+                format!("`{path}` is risk-accepted but has no `expires` date"),
+            );
         }
     }
     Some(Answer {
@@ -150,7 +198,11 @@ fn read_answer(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Rang
     })
 }
 
-fn read_signature(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::Range<usize>>) -> Option<Signature> {
+fn read_signature(
+    c: &mut Collector,
+    t: &dyn TableLike,
+    span: Option<std::ops::Range<usize>>,
+) -> Option<Signature> {
     let mut f = Fields::new(t, span, "signoff");
     let name = f.required_str(c, "name");
     let role = f.required_str(c, "role");
@@ -164,7 +216,12 @@ fn read_signature(c: &mut Collector, t: &dyn TableLike, span: Option<std::ops::R
 }
 
 /// A TOML offset datetime (e.g. `2026-11-27T10:00:00Z`) as a UTC instant.
-fn read_timestamp(c: &mut Collector, f: &mut Fields, key: &'static str, required: bool) -> Option<Timestamp> {
+fn read_timestamp(
+    c: &mut Collector,
+    f: &mut Fields,
+    key: &'static str,
+    required: bool,
+) -> Option<Timestamp> {
     let present = f.has(key);
     let Some(Spanned { value, span }) = f.optional_datetime(c, key) else {
         if required && !present {
@@ -187,7 +244,13 @@ fn read_date(c: &mut Collector, f: &mut Fields, key: &'static str) -> Option<Dat
     match value.to_string().parse::<Date>() {
         Ok(date) if value.time.is_none() => Some(date),
         _ => {
-            c.error(span, format!("`{}.{key}` must be a date like 2027-02-28, found {value}", f.path));
+            c.error(
+                span,
+                format!(
+                    "`{}.{key}` must be a date like 2027-02-28, found {value}",
+                    f.path
+                ),
+            );
             None
         }
     }

@@ -13,12 +13,20 @@ use crate::diag::Diagnostics;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot save {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{n} problem(s) in the sign-off file (it was not changed; fix it or move it away, then run again):\n{0}", n = .0.0.len())]
     Invalid(Diagnostics),
-    #[error("{0} is a symbolic link; readiness only writes regular files (point --signoff at the real file)")]
+    #[error(
+        "{0} is a symbolic link; readiness only writes regular files (point --signoff at the real file)"
+    )]
     Symlink(PathBuf),
 }
 
@@ -48,7 +56,10 @@ pub fn load(path: &Path) -> Result<Option<Loaded>, StoreError> {
         Ok(text) => text,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            let source = crate::diag::SourceText::new(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let source = crate::diag::SourceText::new(
+                name,
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            );
             return Err(StoreError::Invalid(Diagnostics(vec![
                 source.diagnostic(Some(at..at), "the file is not valid UTF-8"),
             ])));
@@ -72,7 +83,10 @@ pub fn save(path: &Path, previous: Option<&str>, signoff: &SignOff) -> Result<St
 
 /// Reads the current file, applies `change`, and saves: each save starts from what is on
 /// disk, so answers recorded by another `readiness` process in between are not lost.
-pub fn update<T>(path: &Path, change: impl FnOnce(&mut SignOff) -> T) -> Result<(SignOff, T), StoreError> {
+pub fn update<T>(
+    path: &Path,
+    change: impl FnOnce(&mut SignOff) -> T,
+) -> Result<(SignOff, T), StoreError> {
     let loaded = load(path)?;
     let (previous, mut signoff) = match loaded {
         Some(l) => (Some(l.text), l.signoff),

@@ -16,12 +16,24 @@ pub fn render(existing: Option<&str>, signoff: &SignOff) -> String {
 
     let checklist = table(root, "checklist");
     set(checklist, "id", Some(signoff.checklist.id.as_str().into()));
-    set(checklist, "version", Some(signoff.checklist.version.as_str().into()));
-    set(checklist, "sha256", Some(signoff.checklist.sha256.as_str().into()));
+    set(
+        checklist,
+        "version",
+        Some(signoff.checklist.version.as_str().into()),
+    );
+    set(
+        checklist,
+        "sha256",
+        Some(signoff.checklist.sha256.as_str().into()),
+    );
 
     let target = table(root, "target");
     for name in super::Target::FIELDS {
-        set(target, name, signoff.target.field(name).map(|v| v.as_str().into()));
+        set(
+            target,
+            name,
+            signoff.target.field(name).map(|v| v.as_str().into()),
+        );
     }
 
     let items = table(root, "items");
@@ -63,15 +75,24 @@ fn new_document() -> DocumentMut {
 
 fn write_answer(t: &mut Table, a: &Answer) {
     set(t, "status", Some(a.status.as_str().into()));
-    set(t, "note", (!a.note.is_empty()).then(|| a.note.as_str().into()));
+    set(
+        t,
+        "note",
+        (!a.note.is_empty()).then(|| a.note.as_str().into()),
+    );
     set(
         t,
         "evidence",
-        (!a.evidence.is_empty()).then(|| Value::Array(a.evidence.iter().map(String::as_str).collect::<Array>())),
+        (!a.evidence.is_empty())
+            .then(|| Value::Array(a.evidence.iter().map(String::as_str).collect::<Array>())),
     );
     set(t, "answered_by", Some(a.answered_by.as_str().into()));
     set(t, "answered_at", Some(datetime(&a.answered_at.to_string())));
-    set(t, "justification", a.justification.as_deref().map(Value::from));
+    set(
+        t,
+        "justification",
+        a.justification.as_deref().map(Value::from),
+    );
     set(t, "expires", a.expires.map(|d| datetime(&d.to_string())));
     set(t, "item_sha256", a.item_sha256.as_deref().map(Value::from));
 }
@@ -144,7 +165,10 @@ mod tests {
         let text = render(None, &s);
         assert_eq!(parse("s.toml", &text).unwrap(), s, "{text}");
         assert!(text.contains("[items.\"net.x\"]"), "{text}");
-        assert!(text.contains("answered_at = 2026-11-27T10:00:00Z"), "{text}");
+        assert!(
+            text.contains("answered_at = 2026-11-27T10:00:00Z"),
+            "{text}"
+        );
         assert!(text.contains("expires = 2027-01-31"), "{text}");
     }
 
@@ -152,11 +176,17 @@ mod tests {
     fn user_comments_survive_a_rewrite() {
         let s = sample();
         let text = render(None, &s).replace("[target]", "# owned by the platform team\n[target]");
-        let text = text.replace("status = \"risk-accepted\"", "status = \"risk-accepted\" # see ticket 42");
+        let text = text.replace(
+            "status = \"risk-accepted\"",
+            "status = \"risk-accepted\" # see ticket 42",
+        );
         let mut changed = s.clone();
         changed.items.get_mut("net.x").unwrap().note = "new note".into();
         let again = render(Some(&text), &changed);
-        assert!(again.contains("# owned by the platform team\n[target]"), "{again}");
+        assert!(
+            again.contains("# owned by the platform team\n[target]"),
+            "{again}"
+        );
         assert!(again.contains("# see ticket 42"), "{again}");
         assert!(again.contains("note = \"new note\""), "{again}");
     }

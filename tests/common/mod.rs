@@ -9,7 +9,9 @@ use assert_cmd::Command;
 pub const NOW: &str = "2026-11-27T10:00:00Z";
 
 pub fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
 }
 
 pub fn small_checklist() -> PathBuf {
