@@ -117,3 +117,15 @@ fn unknown_subcommands_and_flags_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn the_wizard_without_a_terminal_points_to_the_script_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    readiness(dir.path())
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("needs an interactive terminal"))
+        .stderr(predicates::str::contains("readiness answer"));
+    assert!(!dir.path().join("readiness-signoff.toml").exists());
+}
