@@ -4,9 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::sources::azure::{AuthMode, Cloud};
+
 const AFTER_HELP: &str = "\
 Examples:
   readiness                                   start the wizard on the built-in checklist
+  readiness check --resource-group rg-robotics-prod-001 --terraform-dir infrastructure/terraform
+  readiness check --evidence-dir evidence/ --format json
   readiness run --plain --revisit             line-by-line wizard, asking every item again
   readiness answer net.private-api-server --status pass --note \"private cluster, see PR 12\"
   readiness answer k8s.network-policies --status risk-accepted \\
@@ -45,6 +49,8 @@ pub struct Global {
 pub enum Command {
     /// Walk the checklist and record answers (the default command).
     Run(RunArgs),
+    /// Run every automatic check against Azure and the Terraform checkout, without the wizard.
+    Check(CheckArgs),
     /// Record one answer without the wizard (scripts, bulk updates).
     Answer(AnswerArgs),
     /// Show or set the deployment the sign-off is about.
@@ -58,6 +64,72 @@ pub enum Command {
     /// Inspect and validate checklists.
     #[command(subcommand)]
     Checklist(ChecklistCommand),
+}
+
+/// Where the automatic checks read from.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Azure subscription id (default: AZURE_SUBSCRIPTION_ID, the sign-off's target, then `az account show`).
+    #[arg(long, value_name = "ID", help_heading = "Target")]
+    pub subscription: Option<String>,
+    /// Resource group of the deployment (default: the sign-off's target).
+    #[arg(long, value_name = "NAME", help_heading = "Target")]
+    pub resource_group: Option<String>,
+    /// AKS cluster name (default: the only one in the resource group).
+    #[arg(long, value_name = "NAME", help_heading = "Target")]
+    pub cluster: Option<String>,
+    /// Key vault name (default: the only one in the resource group).
+    #[arg(long, value_name = "NAME", help_heading = "Target")]
+    pub key_vault: Option<String>,
+    /// Container registry name (default: the only one in the resource group).
+    #[arg(long, value_name = "NAME", help_heading = "Target")]
+    pub registry: Option<String>,
+    /// User-assigned identity whose federated credentials are checked (repeatable; default: all in the resource group).
+    #[arg(long = "identity", value_name = "NAME", help_heading = "Target")]
+    pub identities: Vec<String>,
+
+    /// Terraform root module to read (repeatable).
+    #[arg(long = "terraform-dir", value_name = "DIR", help_heading = "Sources")]
+    pub terraform_dirs: Vec<PathBuf>,
+    /// Extra tfvars file, applied after terraform.tfvars and *.auto.tfvars (repeatable, in order).
+    #[arg(long = "var-file", value_name = "FILE", help_heading = "Sources")]
+    pub var_files: Vec<PathBuf>,
+    /// Read Azure documents from az CLI JSON files in DIR instead of calling Azure (see README).
+    #[arg(long, value_name = "DIR", help_heading = "Sources")]
+    pub evidence_dir: Option<PathBuf>,
+    /// Skip every network source.
+    #[arg(long, help_heading = "Sources")]
+    pub offline: bool,
+
+    /// How to sign in to Azure.
+    #[arg(long, value_enum, default_value_t = AuthMode::Auto, help_heading = "Azure")]
+    pub auth: AuthMode,
+    /// Azure Resource Manager endpoint (default: the cloud's).
+    #[arg(long, value_name = "URL", help_heading = "Azure")]
+    pub arm_endpoint: Option<String>,
+    #[arg(long, value_enum, default_value_t = Cloud::Public, help_heading = "Azure")]
+    pub cloud: Cloud,
+    /// Seconds one request may take, retries included; the whole run may take four times this.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Azure")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Output format; with json, standard output holds only the JSON.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Store each item's automatic result (and the discovered target) in the sign-off.
+    #[arg(long)]
+    pub record: bool,
 }
 
 #[derive(Debug, Args, Default)]

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
             },
         ),
         Some(Command::Run(args)) => commands::run(g, args),
+        Some(Command::Check(args)) => commands::check(g, args),
         Some(Command::Answer(args)) => commands::answer(g, args),
         Some(Command::Target(args)) => commands::target(g, args),
         Some(Command::Sign(args)) => commands::sign(g, args),

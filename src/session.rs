@@ -244,6 +244,31 @@ impl Session {
         })
     }
 
+    /// Stores automatic results, and fills the target fields the operator left empty with
+    /// what discovery found.
+    pub fn record_auto(
+        &mut self,
+        records: Vec<(String, crate::signoff::AutoRecord)>,
+        discovered: Option<Target>,
+    ) -> Result<(), SessionError> {
+        self.change(move |s| {
+            for (id, record) in records {
+                s.auto.insert(id, record);
+            }
+            if let Some(found) = discovered {
+                for field in Target::FIELDS {
+                    let value = found.field(field).cloned();
+                    if let Some(slot) = s.target.field_mut(field)
+                        && value.is_some()
+                        && slot.as_ref() != value.as_ref()
+                    {
+                        *slot = value;
+                    }
+                }
+            }
+        })
+    }
+
     pub fn sign(&mut self, name: &str, role: &str) -> Result<(), SessionError> {
         let (name, role) = (name.trim().to_string(), role.trim().to_string());
         if name.is_empty() || role.is_empty() {

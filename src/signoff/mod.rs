@@ -27,6 +27,8 @@ pub struct SignOff {
     pub target: Target,
     /// Answers by item id (sorted, so the file diffs cleanly).
     pub items: BTreeMap<String, Answer>,
+    /// The last recorded automatic result per item (`[items."<id>".auto]`).
+    pub auto: BTreeMap<String, AutoRecord>,
     pub signoff: Option<Signature>,
 }
 
@@ -103,6 +105,54 @@ pub struct Answer {
     pub expires: Option<Date>,
     /// Digest of the item content that was answered (title, guidance, rules).
     pub item_sha256: Option<String>,
+}
+
+/// What the automatic checks observed for an item, as recorded by `check --record`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoRecord {
+    pub status: crate::engine::AutoStatus,
+    pub checked_at: Timestamp,
+    pub checks: Vec<AutoCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoCheck {
+    pub source: String,
+    pub resource: String,
+    pub expect: String,
+    /// The observed JSON, as compact JSON text (TOML has no null).
+    pub observed: String,
+    pub status: crate::engine::CheckStatus,
+    pub cause: Option<String>,
+}
+
+impl AutoRecord {
+    pub fn from_result(result: &crate::engine::ItemResult, checked_at: Timestamp) -> Self {
+        Self {
+            status: result.status,
+            checked_at,
+            checks: result
+                .checks
+                .iter()
+                .map(|c| AutoCheck {
+                    source: c.source.to_string(),
+                    resource: c.resource.clone(),
+                    expect: c.expect.clone(),
+                    observed: c.observed.to_string(),
+                    status: c.status,
+                    cause: c.cause.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A manual answer that the latest automatic result contradicts (a pass the checks fail).
+pub fn contradicted(answer: Option<&Answer>, auto: Option<&AutoRecord>) -> bool {
+    matches!(
+        (answer.map(|a| a.status), auto.map(|a| a.status)),
+        (Some(Status::Pass), Some(crate::engine::AutoStatus::Fail))
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use toml_edit::TableLike;
 
-use super::{Answer, ChecklistRef, SCHEMA_VERSION, SignOff, Signature, Status, Target};
+use super::{Answer, AutoCheck, AutoRecord, ChecklistRef, SCHEMA_VERSION, SignOff, Signature, Status, Target};
+use crate::engine::{AutoStatus, CheckStatus};
 use crate::diag::{Diagnostics, SourceText, quote};
 use crate::tomlread::{Collector, Fields, Spanned, parse_document};
 
@@ -49,7 +50,7 @@ fn read_signoff(c: &mut Collector, root: &dyn TableLike) -> SignOff {
         .optional_table(c, "target")
         .map(|(t, span)| read_target(c, t, span))
         .unwrap_or_default();
-    let items = f
+    let (items, auto) = f
         .optional_table(c, "items")
         .map(|(t, _)| read_items(c, t))
         .unwrap_or_default();
@@ -61,6 +62,7 @@ fn read_signoff(c: &mut Collector, root: &dyn TableLike) -> SignOff {
         checklist,
         target,
         items,
+        auto,
         signoff,
     }
 }
@@ -113,8 +115,11 @@ fn read_target(
     target
 }
 
-fn read_items(c: &mut Collector, t: &dyn TableLike) -> BTreeMap<String, Answer> {
+type Items = (BTreeMap<String, Answer>, BTreeMap<String, AutoRecord>);
+
+fn read_items(c: &mut Collector, t: &dyn TableLike) -> Items {
     let mut answers = BTreeMap::new();
+    let mut autos = BTreeMap::new();
     for (id, item) in t.iter() {
         let key_span = t.get_key_value(id).and_then(|(k, _)| k.span());
         let Some(table) = item.as_table_like() else {
@@ -124,11 +129,80 @@ fn read_items(c: &mut Collector, t: &dyn TableLike) -> BTreeMap<String, Answer> 
             );
             continue;
         };
-        if let Some(answer) = read_answer(c, table, item.span().or(key_span), id) {
+        let span = item.span().or(key_span);
+        // A table holding only `auto` has an automatic result and no answer yet.
+        let only_auto = table.iter().all(|(k, _)| k == "auto");
+        if let Some(auto) = table.get("auto")
+            && let Some(record) = read_auto(c, auto, span.clone(), id)
+        {
+            autos.insert(id.to_string(), record);
+        }
+        if !only_auto && let Some(answer) = read_answer(c, table, span, id) {
             answers.insert(id.to_string(), answer);
         }
     }
-    answers
+    (answers, autos)
+}
+
+fn read_auto(
+    c: &mut Collector,
+    item: &toml_edit::Item,
+    span: Option<std::ops::Range<usize>>,
+    id: &str,
+) -> Option<AutoRecord> {
+    let path = format!("items.\"{id}\".auto");
+    let Some(table) = item.as_table_like() else {
+        c.error(item.span().or(span), format!("`{path}` must be a table"));
+        return None;
+    };
+    let mut f = Fields::new(table, item.span().or(span), path.clone());
+    let status = f.required_str(c, "status").and_then(|s| {
+        let parsed = AutoStatus::parse(&s.value);
+        if parsed.is_none() {
+            c.error(
+                s.span,
+                format!("unknown automatic status {}; expected pass, fail, error or manual", quote(&s.value)),
+            );
+        }
+        parsed
+    });
+    let checked_at = read_timestamp(c, &mut f, "checked_at", true);
+    let mut checks = Vec::new();
+    for (i, (t, s)) in f.optional_tables(c, "checks").into_iter().enumerate() {
+        let mut cf = Fields::new(t, s, format!("{path}.checks[{i}]"));
+        let source = cf.required_str(c, "source");
+        let resource = cf.optional_str(c, "resource");
+        let expect = cf.required_str(c, "expect");
+        let observed = cf.optional_str(c, "observed");
+        let check_status = cf.required_str(c, "status").and_then(|s| {
+            let parsed = CheckStatus::parse(&s.value);
+            if parsed.is_none() {
+                c.error(
+                    s.span,
+                    format!("unknown check status {}; expected pass, fail, error or skipped", quote(&s.value)),
+                );
+            }
+            parsed
+        });
+        let cause = cf.optional_str(c, "cause");
+        cf.finish(c);
+        if let (Some(source), Some(expect), Some(status)) = (source, expect, check_status) {
+            checks.push(AutoCheck {
+                source: source.value,
+                resource: resource.map(|r| r.value).unwrap_or_default(),
+                expect: expect.value,
+                observed: observed.map(|o| o.value).unwrap_or_else(|| "null".to_string()),
+                status,
+                cause: cause.map(|c| c.value),
+            });
+        }
+    }
+    f.finish(c);
+    Some(AutoRecord {
+        status: status?,
+        checked_at: checked_at?,
+        checks,
+    })
 }
 
 fn read_answer(
@@ -170,6 +244,8 @@ fn read_answer(
     let expires_given = f.has("expires");
     let expires = read_date(c, &mut f, "expires");
     let item_sha256 = f.optional_str(c, "item_sha256").map(|s| s.value);
+    // The automatic result beside the answer is read by `read_auto`.
+    let _ = f.optional_table(c, "auto");
     f.finish(c);
 
     if status == Some(Status::RiskAccepted) {

@@ -3,7 +3,7 @@
 
 use toml_edit::{Array, DocumentMut, Item, Table, Value, value};
 
-use super::{Answer, SCHEMA_VERSION, SignOff};
+use super::{Answer, AutoRecord, SCHEMA_VERSION, SignOff};
 
 /// Renders the sign-off, keeping what it can of `existing` (the current file text).
 pub fn render(existing: Option<&str>, signoff: &SignOff) -> String {
@@ -41,13 +41,30 @@ pub fn render(existing: Option<&str>, signoff: &SignOff) -> String {
     let stale: Vec<String> = items
         .iter()
         .map(|(k, _)| k.to_string())
-        .filter(|k| !signoff.items.contains_key(k))
+        .filter(|k| !signoff.items.contains_key(k) && !signoff.auto.contains_key(k))
         .collect();
     for id in stale {
         items.remove(&id);
     }
-    for (id, answer) in &signoff.items {
-        write_answer(table(items, id), answer);
+    let ids: std::collections::BTreeSet<&String> = signoff.items.keys().chain(signoff.auto.keys()).collect();
+    for id in ids {
+        let t = table(items, id);
+        match signoff.items.get(id) {
+            Some(answer) => write_answer(t, answer),
+            None => {
+                // Only an automatic result: no answer fields.
+                for key in ANSWER_KEYS {
+                    t.remove(key);
+                }
+                t.set_implicit(true);
+            }
+        }
+        match signoff.auto.get(id) {
+            Some(auto) => write_auto(table(t, "auto"), auto),
+            None => {
+                t.remove("auto");
+            }
+        }
     }
 
     match &signoff.signoff {
@@ -71,6 +88,38 @@ fn new_document() -> DocumentMut {
          # Written by `readiness`; keep it in git. Comments you add are kept.\n",
     );
     doc
+}
+
+const ANSWER_KEYS: [&str; 8] = [
+    "status",
+    "note",
+    "evidence",
+    "answered_by",
+    "answered_at",
+    "justification",
+    "expires",
+    "item_sha256",
+];
+
+fn write_auto(t: &mut Table, auto: &AutoRecord) {
+    set(t, "status", Some(auto.status.as_str().into()));
+    set(t, "checked_at", Some(datetime(&auto.checked_at.to_string())));
+    let mut checks = toml_edit::ArrayOfTables::new();
+    for check in &auto.checks {
+        let mut c = Table::new();
+        c.insert("source", value(check.source.as_str()));
+        if !check.resource.is_empty() {
+            c.insert("resource", value(check.resource.as_str()));
+        }
+        c.insert("expect", value(check.expect.as_str()));
+        c.insert("observed", value(check.observed.as_str()));
+        c.insert("status", value(check.status.as_str()));
+        if let Some(cause) = &check.cause {
+            c.insert("cause", value(cause.as_str()));
+        }
+        checks.push(c);
+    }
+    t.insert("checks", Item::ArrayOfTables(checks));
 }
 
 fn write_answer(t: &mut Table, a: &Answer) {

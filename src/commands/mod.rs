@@ -6,6 +6,10 @@ use std::path::Path;
 
 use serde_json::json;
 
+mod check;
+
+pub use check::{check, report_json, run_engine, source_config};
+
 use crate::attest;
 use crate::checklist::{self, Checklist, Phase};
 use crate::cli::{
@@ -18,7 +22,7 @@ use crate::plain::{self, InquirePrompter, WizardEnd, WizardOptions};
 use crate::session::{self, AnswerInput, Session, SessionError};
 use crate::signoff::{Status, store};
 
-fn load_checklist(path: Option<&Path>) -> Result<Checklist, Failure> {
+pub(crate) fn load_checklist(path: Option<&Path>) -> Result<Checklist, Failure> {
     match path {
         Some(p) => checklist::load_file(p).map_err(|d| {
             Failure::bad_input(format!(
@@ -33,7 +37,7 @@ fn load_checklist(path: Option<&Path>) -> Result<Checklist, Failure> {
     }
 }
 
-fn clock() -> Result<Clock, Failure> {
+pub(crate) fn clock() -> Result<Clock, Failure> {
     Clock::from_env().map_err(Failure::bad_input)
 }
 

@@ -1,0 +1,303 @@
+//! `readiness check`: every automatic check, without the wizard.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::checklist::{Checklist, Phase};
+use crate::cli::{CheckArgs, Global, OutputFormat, SourceArgs};
+use crate::engine::{self, ArmTarget, AutoStatus, CheckStatus, Progress, Report, SourceConfig};
+use crate::exit::{Exit, Failure};
+use crate::session::Session;
+use crate::signoff::{self, AutoRecord, Target};
+use crate::sources::azure::discovery::TargetHints;
+use crate::sources::azure::{ArmOptions, AuthMode};
+
+use super::{clock, load_checklist};
+
+/// Turns the flags (and what the sign-off remembers) into the run's sources.
+pub async fn source_config(args: &SourceArgs, remembered: &Target) -> Result<SourceConfig, Failure> {
+    let mut config = SourceConfig {
+        evidence_dir: args.evidence_dir.clone(),
+        terraform_dirs: args.terraform_dirs.clone(),
+        var_files: args.var_files.clone(),
+        ..SourceConfig::default()
+    };
+    for dir in &args.terraform_dirs {
+        if !dir.is_dir() {
+            return Err(Failure::usage(format!("--terraform-dir {}: not a directory", dir.display())));
+        }
+    }
+    for file in &args.var_files {
+        if !file.is_file() {
+            return Err(Failure::usage(format!("--var-file {}: no such file", file.display())));
+        }
+    }
+    if let Some(dir) = &args.evidence_dir {
+        if !dir.is_dir() {
+            return Err(Failure::usage(format!("--evidence-dir {}: not a directory", dir.display())));
+        }
+        return Ok(config);
+    }
+    if args.offline {
+        config.arm_skipped_because = Some("Azure is not read in this run (--offline)".to_string());
+        return Ok(config);
+    }
+    let endpoint_text = args.arm_endpoint.clone().unwrap_or_else(|| args.cloud.arm_endpoint().to_string());
+    let endpoint = url::Url::parse(&endpoint_text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| Failure::usage(format!("--arm-endpoint {endpoint_text:?} is not an http(s) URL")))?;
+    if args.auth == AuthMode::None && !crate::sources::azure::client::is_loopback(&endpoint) {
+        return Err(Failure::usage(format!(
+            "--auth none sends no token and is only accepted for a loopback endpoint (127.0.0.1, ::1, localhost), not {}",
+            endpoint.host_str().unwrap_or("?")
+        )));
+    }
+    let env_subscription = std::env::var("AZURE_SUBSCRIPTION_ID").ok().filter(|s| !s.trim().is_empty());
+    let mut subscription = args.subscription.clone().or(env_subscription).or_else(|| remembered.subscription.clone());
+    if subscription.is_none() && args.auth != AuthMode::None {
+        subscription = crate::sources::azure::discovery::az_current_subscription().await;
+    }
+    let resource_group = args.resource_group.clone().or_else(|| remembered.resource_group.clone());
+    let (Some(subscription), Some(resource_group)) = (subscription, resource_group) else {
+        config.arm_skipped_because = Some(
+            "no Azure target: pass --subscription and --resource-group (or set them with `readiness target`)".to_string(),
+        );
+        return Ok(config);
+    };
+    let hints = TargetHints {
+        subscription: Some(subscription.clone()),
+        resource_group: Some(resource_group.clone()),
+        cluster: args.cluster.clone().or_else(|| remembered.cluster.clone()),
+        key_vault: args.key_vault.clone().or_else(|| remembered.key_vault.clone()),
+        registry: args.registry.clone().or_else(|| remembered.registry.clone()),
+        identities: args.identities.clone(),
+    };
+    config.arm = Some(ArmTarget {
+        options: ArmOptions::new(endpoint, args.auth, args.cloud, Duration::from_secs(args.timeout)),
+        subscription,
+        resource_group,
+        hints,
+    });
+    Ok(config)
+}
+
+/// Runs the engine on a fresh runtime, with progress on stderr when it is a terminal.
+pub fn run_engine(checklist: &Checklist, config: &SourceConfig, timeout: u64) -> Result<Report, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
+    let now = clock()?.now();
+    runtime.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let show = std::io::stderr().is_terminal();
+        let printer = tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                if show {
+                    print_progress(&event);
+                }
+            }
+        });
+        let bound = Duration::from_secs(timeout.saturating_mul(4));
+        let result = tokio::time::timeout(bound, engine::run(checklist, config, now, Some(tx))).await;
+        let _ = printer.await;
+        match result {
+            Err(_) => Err(Failure {
+                exit: Exit::CouldNotCheck,
+                message: format!("the checks did not finish within {} s (4 × --timeout)", bound.as_secs()),
+            }),
+            Ok(Err(engine::EngineError::Discovery(e))) => Err(Failure::usage(e.to_string())),
+            Ok(Err(e)) => Err(Failure::usage(e.to_string())),
+            Ok(Ok(report)) => Ok(report),
+        }
+    })
+}
+
+fn print_progress(event: &Progress) {
+    match event {
+        Progress::Discovering => eprintln!("Listing the resource group…"),
+        Progress::Discovered { documents } => eprintln!("Reading {documents} Azure documents…"),
+        Progress::Fetching(_) => {}
+        Progress::Fetched { source, ok } => eprintln!("  {} {source}", if *ok { "✔" } else { "⚠" }),
+    }
+}
+
+pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
+    let checklist = load_checklist(g.checklist.as_deref())?;
+    let remembered = match signoff::store::load(&g.signoff)? {
+        Some(l) => l.signoff.target,
+        None => Target::default(),
+    };
+    let config = {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
+        runtime.block_on(source_config(&args.sources, &remembered))?
+    };
+    if let Some(why) = &config.arm_skipped_because
+        && config.evidence_dir.is_none()
+        && args.format == OutputFormat::Text
+    {
+        eprintln!("note: Azure checks are skipped: {why}");
+    }
+    let report = run_engine(&checklist, &config, args.sources.timeout)?;
+
+    if args.record {
+        record(g, &checklist, &report)?;
+    }
+    match args.format {
+        OutputFormat::Json => println!("{}", report_json(&checklist, &report)),
+        OutputFormat::Text => print!("{}", report_text(&checklist, &report, g)),
+    }
+    Ok(if report.summary.fail > 0 {
+        Exit::Failed
+    } else if report.summary.error > 0 {
+        Exit::CouldNotCheck
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Stores each item's automatic result (and the discovered target) in the sign-off.
+fn record(g: &Global, checklist: &Checklist, report: &Report) -> Result<(), Failure> {
+    let mut session = Session::open(checklist.clone(), &g.signoff, clock()?)?;
+    let records: Vec<(String, AutoRecord)> = report
+        .items
+        .iter()
+        .filter(|i| i.checks.iter().any(|c| c.status != CheckStatus::Skipped))
+        .map(|i| (i.id.clone(), AutoRecord::from_result(i, report.checked_at)))
+        .collect();
+    let discovered = report.deployment.clone();
+    session.record_auto(records, discovered.map(|d| {
+        let mut t = session_target_from(&d);
+        t.name = None;
+        t
+    }))?;
+    for item in &checklist.items {
+        if signoff::contradicted(session.signoff.items.get(&item.id), session.signoff.auto.get(&item.id)) {
+            eprintln!(
+                "⚠ {}: answered pass, but the automatic check now fails — review it in the wizard",
+                item.id
+            );
+        }
+    }
+    eprintln!("Recorded the automatic results in {}.", g.signoff.display());
+    Ok(())
+}
+
+fn session_target_from(d: &crate::sources::azure::discovery::Deployment) -> Target {
+    Target {
+        subscription: Some(d.subscription.clone()),
+        resource_group: Some(d.resource_group.clone()),
+        cluster: d.cluster.as_ref().map(|r| r.name.clone()),
+        key_vault: d.key_vault.as_ref().map(|r| r.name.clone()),
+        registry: d.registry.as_ref().map(|r| r.name.clone()),
+        ..Target::default()
+    }
+}
+
+fn target_json(report: &Report) -> serde_json::Value {
+    match &report.deployment {
+        Some(d) => json!({
+            "subscription": d.subscription,
+            "resource_group": d.resource_group,
+            "cluster": d.cluster.as_ref().map(|r| &r.id),
+            "key_vault": d.key_vault.as_ref().map(|r| &r.id),
+            "registry": d.registry.as_ref().map(|r| &r.id),
+            "identities": d.identities.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        }),
+        None => json!({}),
+    }
+}
+
+/// The pinned `readiness.check/v1` document.
+pub fn report_json(checklist: &Checklist, report: &Report) -> String {
+    let items: Vec<_> = report
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id,
+                "phase": i.phase.as_str(),
+                "status": i.status,
+                "checks": i.checks.iter().map(|c| json!({
+                    "source": c.source,
+                    "resource": c.resource,
+                    "expect": c.expect,
+                    "observed": c.observed,
+                    "status": c.status,
+                    "cause": c.cause,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "schema": "readiness.check/v1",
+        "checklist": {"id": checklist.id, "version": checklist.version, "sha256": checklist.sha256},
+        "target": target_json(report),
+        "items": items,
+        "summary": report.summary,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
+    let mut out = String::new();
+    if let Some(d) = &report.deployment {
+        out.push_str(&format!("Deployment: subscription {}, resource group {}\n", d.subscription, d.resource_group));
+        for (kind, r) in [("cluster", &d.cluster), ("key vault", &d.key_vault), ("registry", &d.registry)] {
+            if let Some(r) = r {
+                out.push_str(&format!("  {kind}: {}\n", r.name));
+            }
+        }
+    }
+    for &phase in Phase::ALL {
+        out.push_str(&format!("\n{}\n", phase.label()));
+        let mut manual = 0;
+        for result in report.items.iter().filter(|i| i.phase == phase) {
+            if result.status == AutoStatus::Manual {
+                manual += 1;
+                continue;
+            }
+            let title = checklist.item(&result.id).map_or("", |i| i.title.as_str());
+            out.push_str(&format!("  {:<10} {:<34} {title}\n", result.status.label(), result.id));
+            for c in &result.checks {
+                match c.status {
+                    CheckStatus::Fail => {
+                        out.push_str(&format!("      ✖ {} ({})\n", c.explain, c.source));
+                        out.push_str(&format!("        observed: {}\n", compact(&c.observed)));
+                    }
+                    CheckStatus::Error => out.push_str(&format!(
+                        "      ⚠ {}: {}\n",
+                        c.source,
+                        c.cause.as_deref().unwrap_or("error")
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        if manual > 0 {
+            out.push_str(&format!("  {manual} item(s) without an automatic result (answer them in the wizard)\n"));
+        }
+    }
+    let s = report.summary;
+    out.push_str(&format!(
+        "\nSummary: {} pass · {} fail · {} error · {} manual\n",
+        s.pass, s.fail, s.error, s.manual
+    ));
+    out
+}
+
+fn compact(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 300 {
+        format!("{}…", text.chars().take(300).collect::<String>())
+    } else {
+        text
+    }
+}

@@ -1,0 +1,288 @@
+//! The auto-check engine: gathers every document the checklist's rules need — each once,
+//! concurrently — and evaluates every rule, producing per-check and per-item results.
+//!
+//! Dependency chain: discovery (one listing of the resource group), then one parallel wave
+//! of reads. A failing document makes only its own checks `error`.
+
+mod evaluate;
+
+pub use evaluate::{evaluate, summarize};
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::checklist::{Checklist, DocumentSource, Phase};
+use crate::sources::Cause;
+use crate::sources::azure::discovery::{self, Deployment, TargetHints};
+use crate::sources::azure::documents::{self, Gathered};
+use crate::sources::azure::{ArmClient, ArmOptions};
+use crate::sources::{evidence, terraform};
+
+/// Where documents come from in this run.
+#[derive(Debug, Clone, Default)]
+pub struct SourceConfig {
+    /// Live ARM reads (None: offline, or no subscription/resource group to read).
+    pub arm: Option<ArmTarget>,
+    /// Why ARM is not read, shown beside skipped checks.
+    pub arm_skipped_because: Option<String>,
+    pub evidence_dir: Option<PathBuf>,
+    pub terraform_dirs: Vec<PathBuf>,
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArmTarget {
+    pub options: ArmOptions,
+    pub subscription: String,
+    pub resource_group: String,
+    pub hints: TargetHints,
+}
+
+/// What the engine reports while it works (for progress display).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    Discovering,
+    Discovered { documents: usize },
+    Fetching(DocumentSource),
+    Fetched { source: DocumentSource, ok: bool },
+}
+
+/// All documents of one source kind, or why the kind is not part of this run.
+#[derive(Debug, Clone)]
+pub enum SourceDocuments {
+    Gathered(Vec<Gathered>),
+    NotConfigured(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+    Error,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoStatus {
+    Pass,
+    Fail,
+    Error,
+    Manual,
+}
+
+impl AutoStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AutoStatus::Pass => "pass",
+            AutoStatus::Fail => "fail",
+            AutoStatus::Error => "error",
+            AutoStatus::Manual => "manual",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [AutoStatus::Pass, AutoStatus::Fail, AutoStatus::Error, AutoStatus::Manual]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
+    /// Glyph and word, never colour alone.
+    pub fn label(self) -> &'static str {
+        match self {
+            AutoStatus::Pass => "✔ pass",
+            AutoStatus::Fail => "✖ fail",
+            AutoStatus::Error => "⚠ error",
+            AutoStatus::Manual => "○ manual",
+        }
+    }
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Error => "error",
+            CheckStatus::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [CheckStatus::Pass, CheckStatus::Fail, CheckStatus::Error, CheckStatus::Skipped]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// One rule evaluated over one document.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CheckResult {
+    pub source: &'static str,
+    pub resource: String,
+    pub expect: String,
+    pub observed: Value,
+    pub status: CheckStatus,
+    pub cause: Option<String>,
+    #[serde(skip)]
+    pub explain: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemResult {
+    pub id: String,
+    pub phase: Phase,
+    pub status: AutoStatus,
+    pub checks: Vec<CheckResult>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub manual: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub checked_at: jiff::Timestamp,
+    pub deployment: Option<Deployment>,
+    pub items: Vec<ItemResult>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Discovery(#[from] discovery::DiscoveryError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn send(progress: &Option<UnboundedSender<Progress>>, event: Progress) {
+    if let Some(p) = progress {
+        let _ = p.send(event);
+    }
+}
+
+/// Gathers the documents every rule of `checklist` reads.
+pub async fn gather(
+    checklist: &Checklist,
+    config: &SourceConfig,
+    progress: Option<UnboundedSender<Progress>>,
+) -> Result<(BTreeMap<DocumentSource, SourceDocuments>, Option<Deployment>), EngineError> {
+    let needed: BTreeSet<DocumentSource> =
+        checklist.items.iter().flat_map(|i| i.checks.iter().map(|c| c.source)).collect();
+    let mut out = BTreeMap::new();
+
+    // Terraform reads are local and quick; they run on the blocking pool beside ARM.
+    let tf_needed: Vec<DocumentSource> = needed
+        .iter()
+        .copied()
+        .filter(|s| matches!(s, DocumentSource::TerraformVariables | DocumentSource::TerraformBackend))
+        .collect();
+    let tf = {
+        let dirs = config.terraform_dirs.clone();
+        let var_files = config.var_files.clone();
+        let tf_needed = tf_needed.clone();
+        tokio::task::spawn_blocking(move || terraform_documents(&tf_needed, &dirs, &var_files))
+    };
+
+    let arm_needed: Vec<DocumentSource> = needed.iter().copied().filter(|s| s.as_str().starts_with("arm:")).collect();
+    let mut deployment = None;
+    if let Some(dir) = &config.evidence_dir {
+        for source in &arm_needed {
+            let docs = match evidence::read(dir, *source) {
+                Some((resource, outcome)) => SourceDocuments::Gathered(vec![Gathered { resource, outcome }]),
+                None => SourceDocuments::NotConfigured(format!(
+                    "no {} in {}",
+                    evidence::file_for(*source).unwrap_or("file"),
+                    dir.display()
+                )),
+            };
+            out.insert(*source, docs);
+        }
+    } else if let Some(arm) = &config.arm {
+        let client = ArmClient::new(&arm.options).map_err(EngineError::Setup)?;
+        send(&progress, Progress::Discovering);
+        let d = discovery::discover(&client, &arm.subscription, &arm.resource_group, &arm.hints).await?;
+        send(&progress, Progress::Discovered { documents: arm_needed.len() });
+        let fetches = arm_needed.iter().map(|source| {
+            let (client, d, progress) = (&client, &d, &progress);
+            async move {
+                send(progress, Progress::Fetching(*source));
+                let g = documents::fetch(client, d, *source).await;
+                send(progress, Progress::Fetched { source: *source, ok: g.outcome.is_ok() });
+                (*source, g)
+            }
+        });
+        for (source, g) in futures::future::join_all(fetches).await {
+            out.insert(source, SourceDocuments::Gathered(vec![g]));
+        }
+        deployment = Some(d);
+    } else {
+        let why = config
+            .arm_skipped_because
+            .clone()
+            .unwrap_or_else(|| "Azure is not read in this run (--offline)".to_string());
+        for source in &arm_needed {
+            out.insert(*source, SourceDocuments::NotConfigured(why.clone()));
+        }
+    }
+
+    let tf = tf.await.map_err(|e| EngineError::Setup(format!("the Terraform reader stopped: {e}")))?;
+    out.extend(tf);
+    Ok((out, deployment))
+}
+
+fn terraform_documents(
+    needed: &[DocumentSource],
+    dirs: &[PathBuf],
+    var_files: &[PathBuf],
+) -> Vec<(DocumentSource, SourceDocuments)> {
+    needed
+        .iter()
+        .map(|&source| {
+            if dirs.is_empty() {
+                return (source, SourceDocuments::NotConfigured("no --terraform-dir given".to_string()));
+            }
+            let docs = dirs
+                .iter()
+                .map(|dir| {
+                    let outcome = match source {
+                        DocumentSource::TerraformVariables => terraform::variables_document(dir, var_files),
+                        _ => terraform::backend_document(dir),
+                    };
+                    Gathered {
+                        resource: dir.display().to_string(),
+                        outcome: outcome.map_err(|e| Cause::Local { detail: e.to_string() }),
+                    }
+                })
+                .collect();
+            (source, SourceDocuments::Gathered(docs))
+        })
+        .collect()
+}
+
+/// Gathers and evaluates: the whole automatic check.
+pub async fn run(
+    checklist: &Checklist,
+    config: &SourceConfig,
+    now: jiff::Timestamp,
+    progress: Option<UnboundedSender<Progress>>,
+) -> Result<Report, EngineError> {
+    let (documents, deployment) = gather(checklist, config, progress).await?;
+    let items = evaluate(checklist, &documents);
+    Ok(Report {
+        checked_at: now,
+        deployment,
+        summary: summarize(&items),
+        items,
+    })
+}
