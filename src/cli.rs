@@ -132,9 +132,12 @@ pub struct CheckArgs {
     pub record: bool,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Line-by-line prompts (the only wizard in this version).
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Line-by-line prompts (the only wizard in this version; automatic checks run first,
+    /// with the same source flags as `check`).
     #[arg(long)]
     pub plain: bool,
     /// Ask again about items that already have an answer.

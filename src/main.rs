@@ -1,28 +1,29 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use readiness::cli::{Cli, Command, RunArgs};
+use readiness::cli::{Cli, Command};
 use readiness::commands;
+use readiness::exit::Exit;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if cli.command.is_none() {
+        // Plain `readiness [global flags]` is `readiness [global flags] run`.
+        cli = Cli::parse_from(std::env::args_os().chain([std::ffi::OsString::from("run")]));
+    }
     let g = &cli.global;
-    let result = match &cli.command {
-        None => commands::run(
-            g,
-            &RunArgs {
-                attestation: "readiness-attestation.md".into(),
-                ..RunArgs::default()
-            },
-        ),
-        Some(Command::Run(args)) => commands::run(g, args),
-        Some(Command::Check(args)) => commands::check(g, args),
-        Some(Command::Answer(args)) => commands::answer(g, args),
-        Some(Command::Target(args)) => commands::target(g, args),
-        Some(Command::Sign(args)) => commands::sign(g, args),
-        Some(Command::Attest(args)) => commands::attest(g, args),
-        Some(Command::Verify(args)) => commands::verify(g, args),
-        Some(Command::Checklist(c)) => commands::checklist(g, c),
+    let Some(command) = &cli.command else {
+        return ExitCode::from(Exit::BadInput as u8);
+    };
+    let result = match command {
+        Command::Run(args) => commands::run(g, args),
+        Command::Check(args) => commands::check(g, args),
+        Command::Answer(args) => commands::answer(g, args),
+        Command::Target(args) => commands::target(g, args),
+        Command::Sign(args) => commands::sign(g, args),
+        Command::Attest(args) => commands::attest(g, args),
+        Command::Verify(args) => commands::verify(g, args),
+        Command::Checklist(c) => commands::checklist(g, c),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

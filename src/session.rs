@@ -21,6 +21,8 @@ pub struct AnswerInput {
     pub justification: Option<String>,
     pub expires: Option<Date>,
     pub by: String,
+    /// Required when the status contradicts the automatic result shown to the operator.
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -139,6 +141,7 @@ pub fn validate_answer(
         justification,
         expires: input.expires,
         item_sha256: Some(item.content_sha256()),
+        override_reason: input.override_reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
     })
 }
 

@@ -30,6 +30,7 @@ fn options(dir: &std::path::Path) -> WizardOptions {
         revisit: false,
         author: "alice".into(),
         attestation_path: dir.join("attestation.md"),
+        checks: None,
     }
 }
 
@@ -80,7 +81,7 @@ fn a_full_walk_answers_every_item_signs_and_writes_the_attestation() {
     script.extend([C(true), t("Dana Reyes"), t("platform owner"), C(true)]);
     let mut p = ScriptedPrompter::new(script);
 
-    let end = plain::run(&mut s, &mut p, &options(dir.path())).unwrap();
+    let end = plain::run(&mut s, &mut p, &mut options(dir.path())).unwrap();
     assert_eq!(
         end,
         WizardEnd::Finished {
@@ -148,7 +149,7 @@ fn ctrl_c_keeps_every_confirmed_answer_and_a_rerun_resumes() {
     // The script ends in the middle of the third item's note: that is Ctrl-C.
     script.push(S(0));
     let mut p = ScriptedPrompter::new(script);
-    let end = plain::run(&mut s, &mut p, &options(dir.path())).unwrap();
+    let end = plain::run(&mut s, &mut p, &mut options(dir.path())).unwrap();
     assert_eq!(
         end,
         WizardEnd::Stopped {
@@ -166,7 +167,7 @@ fn ctrl_c_keeps_every_confirmed_answer_and_a_rerun_resumes() {
     let mut script: Vec<Scripted> = (0..5).map(|_| t("")).collect();
     script.extend([S(5)]);
     let mut p = ScriptedPrompter::new(script);
-    let end = plain::run(&mut s, &mut p, &options(dir.path())).unwrap();
+    let end = plain::run(&mut s, &mut p, &mut options(dir.path())).unwrap();
     assert_eq!(
         end,
         WizardEnd::Stopped {
@@ -193,7 +194,7 @@ fn skipping_leaves_items_open_and_the_end_offers_signing_with_a_warning() {
     script.extend((0..5).map(|_| S(4)));
     script.extend([C(false), C(false)]);
     let mut p = ScriptedPrompter::new(script);
-    let end = plain::run(&mut s, &mut p, &options(dir.path())).unwrap();
+    let end = plain::run(&mut s, &mut p, &mut options(dir.path())).unwrap();
     assert_eq!(
         end,
         WizardEnd::Finished {
@@ -231,7 +232,7 @@ fn revisit_asks_answered_items_again_with_their_answers_as_defaults() {
     // Keep the note (empty = default), change the status.
     script.extend([S(0), t(""), t(""), S(5)]);
     let mut p = ScriptedPrompter::new(script);
-    plain::run(&mut s, &mut p, &opts).unwrap();
+    plain::run(&mut s, &mut p, &mut opts).unwrap();
     let a = &saved(dir.path()).items["net.private"];
     assert_eq!(a.status, Status::Pass);
     assert_eq!(a.note, "public for now");
@@ -240,4 +241,62 @@ fn revisit_asks_answered_items_again_with_their_answers_as_defaults() {
             .iter()
             .any(|l| l.contains("Current answer: ✖ fail by alice"))
     );
+}
+
+/// The engine over the project's evidence files (az CLI JSON), as the wizard runs it.
+fn checks_from_evidence(flavour: &'static str) -> readiness::plain::RunChecks {
+    Box::new(move |_target| {
+        let config = readiness::engine::SourceConfig {
+            evidence_dir: Some(common::data(&format!("evidence/{flavour}"))),
+            ..Default::default()
+        };
+        let checklist = checklist::load_file(&common::small_checklist()).unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime
+            .block_on(readiness::engine::run(&checklist, &config, common::NOW.parse().unwrap(), None))
+            .map_err(|e| e.to_string())
+    })
+}
+
+#[test]
+fn automatic_results_are_shown_and_overriding_them_needs_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let mut opts = options(dir.path());
+    opts.checks = Some(checks_from_evidence("broken"));
+    let mut script = target_answers();
+    // net.private: the check fails; answering pass asks why (empty is refused).
+    script.extend([S(0), t(""), t(""), t(""), t("the evidence predates the private-cluster migration"), S(5)]);
+    let mut p = ScriptedPrompter::new(script);
+    plain::run(&mut s, &mut p, &mut opts).unwrap();
+
+    let transcript = p.transcript.join("\n");
+    assert!(transcript.contains("Automatic checks: 0 pass · 1 fail · 0 could not check · 5 manual."), "{transcript}");
+    assert!(transcript.contains("Automatic result: ✖ fail"), "{transcript}");
+    assert!(transcript.contains("✖ The API server is public. (arm:aks) observed false"), "{transcript}");
+    assert!(transcript.contains("Overriding the automatic result needs a reason."), "{transcript}");
+
+    let f = saved(dir.path());
+    let a = &f.items["net.private"];
+    assert_eq!(a.status, Status::Pass);
+    assert_eq!(a.override_reason.as_deref(), Some("the evidence predates the private-cluster migration"));
+    // Both are kept: the answer and what the check observed.
+    assert_eq!(f.auto["net.private"].status, readiness::engine::AutoStatus::Fail);
+    assert_eq!(f.auto["net.private"].checks[0].source, "arm:aks");
+}
+
+#[test]
+fn a_passing_automatic_check_is_confirmed_without_questions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let mut opts = options(dir.path());
+    opts.checks = Some(checks_from_evidence("hardened"));
+    let mut script = target_answers();
+    script.extend([S(0), t(""), t(""), S(5)]);
+    let mut p = ScriptedPrompter::new(script);
+    plain::run(&mut s, &mut p, &mut opts).unwrap();
+    let f = saved(dir.path());
+    assert_eq!(f.items["net.private"].status, Status::Pass);
+    assert_eq!(f.items["net.private"].override_reason, None);
+    assert_eq!(f.auto["net.private"].status, readiness::engine::AutoStatus::Pass);
 }

@@ -99,6 +99,53 @@ pub struct ItemInfo {
     pub answered_at: Option<String>,
     pub justification: Option<String>,
     pub expires: Option<String>,
+    /// The last recorded automatic result, when there is one.
+    pub auto: Option<AutoInfo>,
+    /// The answer says pass but the latest automatic result fails.
+    pub contradicted: bool,
+    /// Why the answer differs from the automatic result shown when answering.
+    pub override_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoInfo {
+    /// Glyph and word, e.g. `✖ fail`.
+    pub label: &'static str,
+    pub checked_at: String,
+    /// One line per check: verdict, what it means or why it could not run, what was observed.
+    pub findings: Vec<String>,
+}
+
+const OBSERVED_MAX: usize = 240;
+
+pub fn auto_info(item: &crate::checklist::Item, record: &crate::signoff::AutoRecord) -> AutoInfo {
+    use crate::engine::CheckStatus;
+    let findings = record
+        .checks
+        .iter()
+        .filter(|c| c.status != CheckStatus::Skipped)
+        .map(|c| {
+            let explain = item
+                .checks
+                .iter()
+                .find(|k| k.expect.text() == c.expect)
+                .map_or(c.expect.as_str(), |k| k.explain.as_str());
+            let mut observed: String = c.observed.chars().take(OBSERVED_MAX).collect();
+            if c.observed.chars().count() > OBSERVED_MAX {
+                observed.push('…');
+            }
+            match c.status {
+                CheckStatus::Pass => format!("✔ {}: observed {observed}", c.source),
+                CheckStatus::Fail => format!("✖ {explain} ({}) observed {observed}", c.source),
+                _ => format!("⚠ {}: could not check: {}", c.source, c.cause.as_deref().unwrap_or("unknown cause")),
+            }
+        })
+        .collect();
+    AutoInfo {
+        label: record.status.label(),
+        checked_at: format_time(record.checked_at),
+        findings,
+    }
 }
 
 /// `2026-11-27 10:00 UTC`: readable, and the same on every machine.
@@ -153,6 +200,9 @@ pub fn build(
                 answered_at: answer.map(|a| format_time(a.answered_at)),
                 justification: answer.and_then(|a| a.justification.clone()),
                 expires: answer.and_then(|a| a.expires).map(|d| d.to_string()),
+                auto: signoff.auto.get(&item.id).map(|r| auto_info(item, r)),
+                contradicted: crate::signoff::contradicted(answer, signoff.auto.get(&item.id)),
+                override_reason: answer.and_then(|a| a.override_reason.clone()),
             };
             match answer.map(|a| a.status) {
                 None | Some(Status::Fail) => open_actions.push(info.clone()),

@@ -4,7 +4,7 @@ mod context;
 pub mod escape;
 mod verify;
 
-pub use context::{Context, build as build_context, format_time};
+pub use context::{AutoInfo, Context, auto_info, build as build_context, format_time};
 pub use verify::{VerifyOutcome, verify};
 
 use sha2::{Digest, Sha256};

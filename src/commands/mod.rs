@@ -61,12 +61,24 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
             "the wizard needs an interactive terminal; in scripts use `readiness answer` to record answers and `readiness sign` to sign",
         ));
     }
+    let checklist = session.checklist.clone();
+    let sources = args.sources.clone();
+    let checks = move |target: &crate::signoff::Target| -> Result<crate::engine::Report, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let config = runtime.block_on(source_config(&sources, target)).map_err(|f| f.message)?;
+        run_engine(&checklist, &config, sources.timeout).map_err(|f| f.message)
+    };
     let options = WizardOptions {
         revisit: args.revisit,
         author: author(args.by.as_deref())?,
         attestation_path: args.attestation.clone(),
+        checks: Some(Box::new(checks)),
     };
-    let end = plain::run(&mut session, &mut InquirePrompter, &options).map_err(|e| match e {
+    let mut options = options;
+    let end = plain::run(&mut session, &mut InquirePrompter, &mut options).map_err(|e| match e {
         plain::WizardError::Session(s) => Failure::from(s),
         other => Failure::bad_input(other.to_string()),
     })?;
@@ -104,6 +116,7 @@ pub fn answer(g: &Global, args: &AnswerArgs) -> Result<Exit, Failure> {
         justification: args.justification.clone(),
         expires,
         by: author(args.by.as_deref())?,
+        override_reason: None,
     };
     let recorded = session.record(&args.item, input)?;
     eprintln!(

@@ -8,7 +8,11 @@ use jiff::civil::Date;
 use super::{PromptError, Prompter};
 use crate::checklist::Item;
 use crate::session::{AnswerInput, Session, SessionError, check_expiry};
+use crate::engine::AutoStatus;
 use crate::signoff::Status;
+
+/// Runs the automatic checks for a target (the engine behind `readiness check`).
+pub type RunChecks = Box<dyn FnMut(&crate::signoff::Target) -> Result<crate::engine::Report, String>>;
 
 pub struct WizardOptions {
     /// Ask again about items that already have an answer.
@@ -17,6 +21,8 @@ pub struct WizardOptions {
     pub author: String,
     /// Where the attestation is written when the operator asks for it.
     pub attestation_path: PathBuf,
+    /// Automatic checks to run once the target is known (None: manual answers only).
+    pub checks: Option<RunChecks>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -80,7 +86,7 @@ const STATUS_CHOICES: [&str; 6] = [
 pub fn run(
     session: &mut Session,
     p: &mut dyn Prompter,
-    opts: &WizardOptions,
+    opts: &mut WizardOptions,
 ) -> Result<WizardEnd, WizardError> {
     let stopped = |n| WizardEnd::Stopped {
         answered_this_run: n,
@@ -96,6 +102,9 @@ pub fn run(
     if let Flow::Stop = ask_target(session, p)? {
         return Ok(stopped(0));
     }
+    if let Some(checks) = opts.checks.as_mut() {
+        run_checks(session, p, checks)?;
+    }
 
     let pending: Vec<Item> = session.pending(opts.revisit).into_iter().cloned().collect();
     if pending.is_empty() {
@@ -105,9 +114,13 @@ pub fn run(
     for (n, item) in pending.iter().enumerate() {
         show_item(session, p, item, n + 1, pending.len());
         let previous = session.signoff.items.get(&item.id).cloned();
-        let start = previous.as_ref().map_or(0, |a| {
-            Status::ALL.iter().position(|s| *s == a.status).unwrap_or(0)
-        });
+        let auto = session.signoff.auto.get(&item.id).map(|r| r.status);
+        // Start on the previous answer, else on what the automatic check found.
+        let start = match (&previous, auto) {
+            (Some(a), _) => Status::ALL.iter().position(|s| *s == a.status).unwrap_or(0),
+            (None, Some(AutoStatus::Fail)) => 1,
+            _ => 0,
+        };
         let choices: Vec<String> = STATUS_CHOICES.iter().map(|s| s.to_string()).collect();
         let choice = go!(p.select("Status", &choices, start), stopped(answered));
         let status = match choice {
@@ -145,6 +158,22 @@ pub fn run(
             stopped(answered)
         );
         input.evidence = split_list(&evidence);
+        if let Some(auto) = auto.filter(|a| contradicts(*a, status)) {
+            let old = previous.as_ref().and_then(|a| a.override_reason.clone()).unwrap_or_default();
+            let question = format!(
+                "The automatic check says {}; why is the answer {}? (required)",
+                auto.label(),
+                status.mark()
+            );
+            loop {
+                let reason = go!(p.text(&question, &old, Some("kept beside the automatic result")), stopped(answered));
+                if !reason.trim().is_empty() {
+                    input.override_reason = Some(reason);
+                    break;
+                }
+                p.say("Overriding the automatic result needs a reason.");
+            }
+        }
         if status == Status::RiskAccepted {
             match ask_risk(session, p, previous.as_ref())? {
                 Flow::Go((justification, expires)) => {
@@ -242,6 +271,13 @@ fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, tot
             text.push_str(&format!("  • {} — {}\n", r.title, r.url));
         }
     }
+    if let Some(record) = session.signoff.auto.get(&item.id) {
+        let info = crate::attest::auto_info(item, record);
+        text.push_str(&format!("\nAutomatic result: {} (checked {})\n", info.label, info.checked_at));
+        for finding in info.findings {
+            text.push_str(&format!("  {finding}\n"));
+        }
+    }
     if let Some(a) = session.signoff.items.get(&item.id) {
         text.push_str(&format!(
             "\nCurrent answer: {} by {} at {}\n",
@@ -251,6 +287,35 @@ fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, tot
         ));
     }
     p.say(&text);
+}
+
+/// An answer contradicts the automatic result when one says pass and the other fail.
+fn contradicts(auto: AutoStatus, status: Status) -> bool {
+    matches!((auto, status), (AutoStatus::Fail, Status::Pass) | (AutoStatus::Pass, Status::Fail))
+}
+
+/// Runs the automatic checks once and records their results, so every item shows its
+/// evidence. A failure to run is reported and the wizard carries on with manual answers.
+fn run_checks(session: &mut Session, p: &mut dyn Prompter, checks: &mut RunChecks) -> Result<(), WizardError> {
+    p.say("Running the automatic checks…");
+    match checks(&session.signoff.target) {
+        Ok(report) => {
+            let records: Vec<_> = report
+                .items
+                .iter()
+                .filter(|i| i.checks.iter().any(|c| c.status != crate::engine::CheckStatus::Skipped))
+                .map(|i| (i.id.clone(), crate::signoff::AutoRecord::from_result(i, report.checked_at)))
+                .collect();
+            let s = report.summary;
+            p.say(&format!(
+                "Automatic checks: {} pass · {} fail · {} could not check · {} manual.\n",
+                s.pass, s.fail, s.error, s.manual
+            ));
+            session.record_auto(records, None)?;
+        }
+        Err(message) => p.say(&format!("The automatic checks could not run: {message}\nCarrying on with manual answers.\n")),
+    }
+    Ok(())
 }
 
 fn ask_risk(

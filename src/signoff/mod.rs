@@ -105,6 +105,8 @@ pub struct Answer {
     pub expires: Option<Date>,
     /// Digest of the item content that was answered (title, guidance, rules).
     pub item_sha256: Option<String>,
+    /// Why the operator's status differs from the automatic result they were shown.
+    pub override_reason: Option<String>,
 }
 
 /// What the automatic checks observed for an item, as recorded by `check --record`.

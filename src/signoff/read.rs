@@ -244,6 +244,7 @@ fn read_answer(
     let expires_given = f.has("expires");
     let expires = read_date(c, &mut f, "expires");
     let item_sha256 = f.optional_str(c, "item_sha256").map(|s| s.value);
+    let override_reason = f.optional_str(c, "override_reason").map(|s| s.value);
     // The automatic result beside the answer is read by `read_auto`.
     let _ = f.optional_table(c, "auto");
     f.finish(c);
@@ -271,6 +272,7 @@ fn read_answer(
         justification: justification.map(|s| s.value),
         expires,
         item_sha256,
+        override_reason,
     })
 }
 

@@ -90,7 +90,7 @@ fn new_document() -> DocumentMut {
     doc
 }
 
-const ANSWER_KEYS: [&str; 8] = [
+const ANSWER_KEYS: [&str; 9] = [
     "status",
     "note",
     "evidence",
@@ -99,6 +99,7 @@ const ANSWER_KEYS: [&str; 8] = [
     "justification",
     "expires",
     "item_sha256",
+    "override_reason",
 ];
 
 fn write_auto(t: &mut Table, auto: &AutoRecord) {
@@ -144,6 +145,7 @@ fn write_answer(t: &mut Table, a: &Answer) {
     );
     set(t, "expires", a.expires.map(|d| datetime(&d.to_string())));
     set(t, "item_sha256", a.item_sha256.as_deref().map(Value::from));
+    set(t, "override_reason", a.override_reason.as_deref().map(Value::from));
 }
 
 fn datetime(text: &str) -> Value {
@@ -203,6 +205,7 @@ mod tests {
                 justification: Some("vendor fix pending".into()),
                 expires: Some("2027-01-31".parse().unwrap()),
                 item_sha256: None,
+                override_reason: None,
             },
         );
         s

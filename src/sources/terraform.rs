@@ -221,7 +221,7 @@ pub fn backend_document(dir: &Path) -> Result<Value, TerraformError> {
     }))
 }
 
-/// Converts an HCL value to JSON. Numbers that JSON cannot hold (NaN, infinities) become null.
+/// Converts an HCL value to JSON (HCL numbers are always finite).
 pub(crate) fn hcl_to_json(value: hcl::Value) -> Value {
     match value {
         hcl::Value::Null => Value::Null,
@@ -483,9 +483,13 @@ mod tests {
     }
 
     #[test]
-    fn json_numbers_that_do_not_fit_become_null() {
-        assert_eq!(hcl_to_json(hcl::Value::from(f64::NAN)), Value::Null);
+    fn numbers_keep_integer_or_float_kind() {
+        assert_eq!(hcl_to_json(hcl::Value::from(i64::MIN)), json!(i64::MIN));
         assert_eq!(hcl_to_json(hcl::Value::from(u64::MAX)), json!(u64::MAX));
+        assert_eq!(hcl_to_json(hcl::Value::from(1e300)), json!(1e300));
+        assert!(hcl_to_json(hcl::Value::from(2.5)).is_f64());
+        // HCL numbers have no integer/float distinction: an integral float is an integer.
+        assert_eq!(hcl_to_json(hcl::Value::from(2.0)), json!(2));
     }
 
     #[test]

@@ -116,8 +116,13 @@ impl FakeArm {
     pub async fn serve_paged_fic(&self) {
         let path = Self::path_fic(IDENTITY_OSMO);
         let token = page_1_skip_token();
-        self.mount_document(&path, "quirks/fic-page-2.json", PRIORITY_PAGE_2, Some(&token))
-            .await;
+        self.mount_document(
+            &path,
+            "quirks/fic-page-2.json",
+            PRIORITY_PAGE_2,
+            Some(&token),
+        )
+        .await;
         self.mount_document(&path, "quirks/fic-page-1.json", PRIORITY_PAGE_1, None)
             .await;
     }

@@ -1,0 +1,5 @@
+from_tfvars      = "terraform.tfvars"
+from_tfvars_json = "terraform.tfvars"
+from_auto        = "terraform.tfvars"
+from_auto_json   = "terraform.tfvars"
+from_var_file    = "terraform.tfvars"
