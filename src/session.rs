@@ -141,7 +141,10 @@ pub fn validate_answer(
         justification,
         expires: input.expires,
         item_sha256: Some(item.content_sha256()),
-        override_reason: input.override_reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+        override_reason: input
+            .override_reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
     })
 }
 

@@ -1,13 +1,11 @@
 //! Self-test of the fake ARM server (tests/common/fake_arm.rs) and of its fixtures, with a
 //! hand-written HTTP/1.1 client (no HTTP client crate among the dev-dependencies).
 
-// Until tests/common/mod.rs declares `pub mod fake_arm;`, include the module directly.
-#[path = "common/fake_arm.rs"]
-mod fake_arm;
+mod common;
 
 use std::time::{Duration, Instant};
 
-use fake_arm::{
+use common::fake_arm::{
     CLUSTER, FLAVOURS, FakeArm, IDENTITIES, IDENTITY_AKS, IDENTITY_OSMO, ISSUER, REGISTRY, RG, SUB,
     VAULT, arm_response, fixture, fixture_text,
 };

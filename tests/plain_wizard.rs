@@ -253,7 +253,12 @@ fn checks_from_evidence(flavour: &'static str) -> readiness::plain::RunChecks {
         let checklist = checklist::load_file(&common::small_checklist()).unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime
-            .block_on(readiness::engine::run(&checklist, &config, common::NOW.parse().unwrap(), None))
+            .block_on(readiness::engine::run(
+                &checklist,
+                &config,
+                common::NOW.parse().unwrap(),
+                None,
+            ))
             .map_err(|e| e.to_string())
     })
 }
@@ -266,22 +271,47 @@ fn automatic_results_are_shown_and_overriding_them_needs_a_reason() {
     opts.checks = Some(checks_from_evidence("broken"));
     let mut script = target_answers();
     // net.private: the check fails; answering pass asks why (empty is refused).
-    script.extend([S(0), t(""), t(""), t(""), t("the evidence predates the private-cluster migration"), S(5)]);
+    script.extend([
+        S(0),
+        t(""),
+        t(""),
+        t(""),
+        t("the evidence predates the private-cluster migration"),
+        S(5),
+    ]);
     let mut p = ScriptedPrompter::new(script);
     plain::run(&mut s, &mut p, &mut opts).unwrap();
 
     let transcript = p.transcript.join("\n");
-    assert!(transcript.contains("Automatic checks: 0 pass · 1 fail · 0 could not check · 5 manual."), "{transcript}");
-    assert!(transcript.contains("Automatic result: ✖ fail"), "{transcript}");
-    assert!(transcript.contains("✖ The API server is public. (arm:aks) observed false"), "{transcript}");
-    assert!(transcript.contains("Overriding the automatic result needs a reason."), "{transcript}");
+    assert!(
+        transcript.contains("Automatic checks: 0 pass · 1 fail · 0 could not check · 5 manual."),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Automatic result: ✖ fail"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("✖ The API server is public. (arm:aks) observed false"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Overriding the automatic result needs a reason."),
+        "{transcript}"
+    );
 
     let f = saved(dir.path());
     let a = &f.items["net.private"];
     assert_eq!(a.status, Status::Pass);
-    assert_eq!(a.override_reason.as_deref(), Some("the evidence predates the private-cluster migration"));
+    assert_eq!(
+        a.override_reason.as_deref(),
+        Some("the evidence predates the private-cluster migration")
+    );
     // Both are kept: the answer and what the check observed.
-    assert_eq!(f.auto["net.private"].status, readiness::engine::AutoStatus::Fail);
+    assert_eq!(
+        f.auto["net.private"].status,
+        readiness::engine::AutoStatus::Fail
+    );
     assert_eq!(f.auto["net.private"].checks[0].source, "arm:aks");
 }
 
@@ -298,5 +328,8 @@ fn a_passing_automatic_check_is_confirmed_without_questions() {
     let f = saved(dir.path());
     assert_eq!(f.items["net.private"].status, Status::Pass);
     assert_eq!(f.items["net.private"].override_reason, None);
-    assert_eq!(f.auto["net.private"].status, readiness::engine::AutoStatus::Pass);
+    assert_eq!(
+        f.auto["net.private"].status,
+        readiness::engine::AutoStatus::Pass
+    );
 }

@@ -137,7 +137,11 @@ pub fn auto_info(item: &crate::checklist::Item, record: &crate::signoff::AutoRec
             match c.status {
                 CheckStatus::Pass => format!("✔ {}: observed {observed}", c.source),
                 CheckStatus::Fail => format!("✖ {explain} ({}) observed {observed}", c.source),
-                _ => format!("⚠ {}: could not check: {}", c.source, c.cause.as_deref().unwrap_or("unknown cause")),
+                _ => format!(
+                    "⚠ {}: could not check: {}",
+                    c.source,
+                    c.cause.as_deref().unwrap_or("unknown cause")
+                ),
             }
         })
         .collect();

@@ -17,7 +17,10 @@ use crate::sources::azure::{ArmOptions, AuthMode};
 use super::{clock, load_checklist};
 
 /// Turns the flags (and what the sign-off remembers) into the run's sources.
-pub async fn source_config(args: &SourceArgs, remembered: &Target) -> Result<SourceConfig, Failure> {
+pub async fn source_config(
+    args: &SourceArgs,
+    remembered: &Target,
+) -> Result<SourceConfig, Failure> {
     let mut config = SourceConfig {
         evidence_dir: args.evidence_dir.clone(),
         terraform_dirs: args.terraform_dirs.clone(),
@@ -26,17 +29,26 @@ pub async fn source_config(args: &SourceArgs, remembered: &Target) -> Result<Sou
     };
     for dir in &args.terraform_dirs {
         if !dir.is_dir() {
-            return Err(Failure::usage(format!("--terraform-dir {}: not a directory", dir.display())));
+            return Err(Failure::usage(format!(
+                "--terraform-dir {}: not a directory",
+                dir.display()
+            )));
         }
     }
     for file in &args.var_files {
         if !file.is_file() {
-            return Err(Failure::usage(format!("--var-file {}: no such file", file.display())));
+            return Err(Failure::usage(format!(
+                "--var-file {}: no such file",
+                file.display()
+            )));
         }
     }
     if let Some(dir) = &args.evidence_dir {
         if !dir.is_dir() {
-            return Err(Failure::usage(format!("--evidence-dir {}: not a directory", dir.display())));
+            return Err(Failure::usage(format!(
+                "--evidence-dir {}: not a directory",
+                dir.display()
+            )));
         }
         return Ok(config);
     }
@@ -44,23 +56,39 @@ pub async fn source_config(args: &SourceArgs, remembered: &Target) -> Result<Sou
         config.arm_skipped_because = Some("Azure is not read in this run (--offline)".to_string());
         return Ok(config);
     }
-    let endpoint_text = args.arm_endpoint.clone().unwrap_or_else(|| args.cloud.arm_endpoint().to_string());
+    let endpoint_text = args
+        .arm_endpoint
+        .clone()
+        .unwrap_or_else(|| args.cloud.arm_endpoint().to_string());
     let endpoint = url::Url::parse(&endpoint_text)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| Failure::usage(format!("--arm-endpoint {endpoint_text:?} is not an http(s) URL")))?;
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "--arm-endpoint {endpoint_text:?} is not an http(s) URL"
+            ))
+        })?;
     if args.auth == AuthMode::None && !crate::sources::azure::client::is_loopback(&endpoint) {
         return Err(Failure::usage(format!(
             "--auth none sends no token and is only accepted for a loopback endpoint (127.0.0.1, ::1, localhost), not {}",
             endpoint.host_str().unwrap_or("?")
         )));
     }
-    let env_subscription = std::env::var("AZURE_SUBSCRIPTION_ID").ok().filter(|s| !s.trim().is_empty());
-    let mut subscription = args.subscription.clone().or(env_subscription).or_else(|| remembered.subscription.clone());
+    let env_subscription = std::env::var("AZURE_SUBSCRIPTION_ID")
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let mut subscription = args
+        .subscription
+        .clone()
+        .or(env_subscription)
+        .or_else(|| remembered.subscription.clone());
     if subscription.is_none() && args.auth != AuthMode::None {
         subscription = crate::sources::azure::discovery::az_current_subscription().await;
     }
-    let resource_group = args.resource_group.clone().or_else(|| remembered.resource_group.clone());
+    let resource_group = args
+        .resource_group
+        .clone()
+        .or_else(|| remembered.resource_group.clone());
     let (Some(subscription), Some(resource_group)) = (subscription, resource_group) else {
         config.arm_skipped_because = Some(
             "no Azure target: pass --subscription and --resource-group (or set them with `readiness target`)".to_string(),
@@ -71,12 +99,23 @@ pub async fn source_config(args: &SourceArgs, remembered: &Target) -> Result<Sou
         subscription: Some(subscription.clone()),
         resource_group: Some(resource_group.clone()),
         cluster: args.cluster.clone().or_else(|| remembered.cluster.clone()),
-        key_vault: args.key_vault.clone().or_else(|| remembered.key_vault.clone()),
-        registry: args.registry.clone().or_else(|| remembered.registry.clone()),
+        key_vault: args
+            .key_vault
+            .clone()
+            .or_else(|| remembered.key_vault.clone()),
+        registry: args
+            .registry
+            .clone()
+            .or_else(|| remembered.registry.clone()),
         identities: args.identities.clone(),
     };
     config.arm = Some(ArmTarget {
-        options: ArmOptions::new(endpoint, args.auth, args.cloud, Duration::from_secs(args.timeout)),
+        options: ArmOptions::new(
+            endpoint,
+            args.auth,
+            args.cloud,
+            Duration::from_secs(args.timeout),
+        ),
         subscription,
         resource_group,
         hints,
@@ -85,7 +124,11 @@ pub async fn source_config(args: &SourceArgs, remembered: &Target) -> Result<Sou
 }
 
 /// Runs the engine on a fresh runtime, with progress on stderr when it is a terminal.
-pub fn run_engine(checklist: &Checklist, config: &SourceConfig, timeout: u64) -> Result<Report, Failure> {
+pub fn run_engine(
+    checklist: &Checklist,
+    config: &SourceConfig,
+    timeout: u64,
+) -> Result<Report, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -103,12 +146,16 @@ pub fn run_engine(checklist: &Checklist, config: &SourceConfig, timeout: u64) ->
             }
         });
         let bound = Duration::from_secs(timeout.saturating_mul(4));
-        let result = tokio::time::timeout(bound, engine::run(checklist, config, now, Some(tx))).await;
+        let result =
+            tokio::time::timeout(bound, engine::run(checklist, config, now, Some(tx))).await;
         let _ = printer.await;
         match result {
             Err(_) => Err(Failure {
                 exit: Exit::CouldNotCheck,
-                message: format!("the checks did not finish within {} s (4 × --timeout)", bound.as_secs()),
+                message: format!(
+                    "the checks did not finish within {} s (4 × --timeout)",
+                    bound.as_secs()
+                ),
             }),
             Ok(Err(engine::EngineError::Discovery(e))) => Err(Failure::usage(e.to_string())),
             Ok(Err(e)) => Err(Failure::usage(e.to_string())),
@@ -173,13 +220,19 @@ fn record(g: &Global, checklist: &Checklist, report: &Report) -> Result<(), Fail
         .map(|i| (i.id.clone(), AutoRecord::from_result(i, report.checked_at)))
         .collect();
     let discovered = report.deployment.clone();
-    session.record_auto(records, discovered.map(|d| {
-        let mut t = session_target_from(&d);
-        t.name = None;
-        t
-    }))?;
+    session.record_auto(
+        records,
+        discovered.map(|d| {
+            let mut t = session_target_from(&d);
+            t.name = None;
+            t
+        }),
+    )?;
     for item in &checklist.items {
-        if signoff::contradicted(session.signoff.items.get(&item.id), session.signoff.auto.get(&item.id)) {
+        if signoff::contradicted(
+            session.signoff.items.get(&item.id),
+            session.signoff.auto.get(&item.id),
+        ) {
             eprintln!(
                 "⚠ {}: answered pass, but the automatic check now fails — review it in the wizard",
                 item.id
@@ -249,8 +302,15 @@ pub fn report_json(checklist: &Checklist, report: &Report) -> String {
 fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
     let mut out = String::new();
     if let Some(d) = &report.deployment {
-        out.push_str(&format!("Deployment: subscription {}, resource group {}\n", d.subscription, d.resource_group));
-        for (kind, r) in [("cluster", &d.cluster), ("key vault", &d.key_vault), ("registry", &d.registry)] {
+        out.push_str(&format!(
+            "Deployment: subscription {}, resource group {}\n",
+            d.subscription, d.resource_group
+        ));
+        for (kind, r) in [
+            ("cluster", &d.cluster),
+            ("key vault", &d.key_vault),
+            ("registry", &d.registry),
+        ] {
             if let Some(r) = r {
                 out.push_str(&format!("  {kind}: {}\n", r.name));
             }
@@ -265,7 +325,11 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
                 continue;
             }
             let title = checklist.item(&result.id).map_or("", |i| i.title.as_str());
-            out.push_str(&format!("  {:<10} {:<34} {title}\n", result.status.label(), result.id));
+            out.push_str(&format!(
+                "  {:<10} {:<34} {title}\n",
+                result.status.label(),
+                result.id
+            ));
             for c in &result.checks {
                 match c.status {
                     CheckStatus::Fail => {
@@ -282,7 +346,9 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
             }
         }
         if manual > 0 {
-            out.push_str(&format!("  {manual} item(s) without an automatic result (answer them in the wizard)\n"));
+            out.push_str(&format!(
+                "  {manual} item(s) without an automatic result (answer them in the wizard)\n"
+            ));
         }
     }
     let s = report.summary;

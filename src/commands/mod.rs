@@ -68,7 +68,9 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
-        let config = runtime.block_on(source_config(&sources, target)).map_err(|f| f.message)?;
+        let config = runtime
+            .block_on(source_config(&sources, target))
+            .map_err(|f| f.message)?;
         run_engine(&checklist, &config, sources.timeout).map_err(|f| f.message)
     };
     let options = WizardOptions {
@@ -78,10 +80,11 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
         checks: Some(Box::new(checks)),
     };
     let mut options = options;
-    let end = plain::run(&mut session, &mut InquirePrompter, &mut options).map_err(|e| match e {
-        plain::WizardError::Session(s) => Failure::from(s),
-        other => Failure::bad_input(other.to_string()),
-    })?;
+    let end =
+        plain::run(&mut session, &mut InquirePrompter, &mut options).map_err(|e| match e {
+            plain::WizardError::Session(s) => Failure::from(s),
+            other => Failure::bad_input(other.to_string()),
+        })?;
     match end {
         WizardEnd::Stopped { answered_this_run } => println!(
             "\nStopped. {answered_this_run} answer(s) recorded this run, all saved in {}; run `readiness` again to continue.",

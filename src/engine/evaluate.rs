@@ -10,7 +10,10 @@ use crate::checklist::{Check, Checklist, DocumentSource};
 /// Observed values longer than this (as JSON) are cut to what the rule reads.
 const SMALL_DOCUMENT: usize = 1500;
 
-pub fn evaluate(checklist: &Checklist, documents: &BTreeMap<DocumentSource, SourceDocuments>) -> Vec<ItemResult> {
+pub fn evaluate(
+    checklist: &Checklist,
+    documents: &BTreeMap<DocumentSource, SourceDocuments>,
+) -> Vec<ItemResult> {
     checklist
         .items
         .iter()
@@ -69,14 +72,29 @@ fn evaluate_check(check: &Check, documents: Option<&SourceDocuments>) -> Vec<Che
         explain: check.explain.clone(),
     };
     match documents {
-        None => vec![result("", Value::Null, CheckStatus::Skipped, Some("source not gathered".into()))],
+        None => vec![result(
+            "",
+            Value::Null,
+            CheckStatus::Skipped,
+            Some("source not gathered".into()),
+        )],
         Some(SourceDocuments::NotConfigured(why)) => {
-            vec![result("", Value::Null, CheckStatus::Skipped, Some(why.clone()))]
+            vec![result(
+                "",
+                Value::Null,
+                CheckStatus::Skipped,
+                Some(why.clone()),
+            )]
         }
         Some(SourceDocuments::Gathered(docs)) => docs
             .iter()
             .map(|doc| match &doc.outcome {
-                Err(cause) => result(&doc.resource, Value::Null, CheckStatus::Error, Some(cause.to_string())),
+                Err(cause) => result(
+                    &doc.resource,
+                    Value::Null,
+                    CheckStatus::Error,
+                    Some(cause.to_string()),
+                ),
                 Ok(value) => {
                     let observed = observe(check, value);
                     match check.expect.passes(value) {
@@ -86,7 +104,9 @@ fn evaluate_check(check: &Check, documents: Option<&SourceDocuments>) -> Vec<Che
                             &doc.resource,
                             observed,
                             CheckStatus::Error,
-                            Some(format!("the rule could not be evaluated on this document: {e}")),
+                            Some(format!(
+                                "the rule could not be evaluated on this document: {e}"
+                            )),
                         ),
                     }
                 }

@@ -87,9 +87,14 @@ impl AutoStatus {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [AutoStatus::Pass, AutoStatus::Fail, AutoStatus::Error, AutoStatus::Manual]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            AutoStatus::Pass,
+            AutoStatus::Fail,
+            AutoStatus::Error,
+            AutoStatus::Manual,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 
     /// Glyph and word, never colour alone.
@@ -114,9 +119,14 @@ impl CheckStatus {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [CheckStatus::Pass, CheckStatus::Fail, CheckStatus::Error, CheckStatus::Skipped]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            CheckStatus::Pass,
+            CheckStatus::Fail,
+            CheckStatus::Error,
+            CheckStatus::Skipped,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -176,16 +186,30 @@ pub async fn gather(
     checklist: &Checklist,
     config: &SourceConfig,
     progress: Option<UnboundedSender<Progress>>,
-) -> Result<(BTreeMap<DocumentSource, SourceDocuments>, Option<Deployment>), EngineError> {
-    let needed: BTreeSet<DocumentSource> =
-        checklist.items.iter().flat_map(|i| i.checks.iter().map(|c| c.source)).collect();
+) -> Result<
+    (
+        BTreeMap<DocumentSource, SourceDocuments>,
+        Option<Deployment>,
+    ),
+    EngineError,
+> {
+    let needed: BTreeSet<DocumentSource> = checklist
+        .items
+        .iter()
+        .flat_map(|i| i.checks.iter().map(|c| c.source))
+        .collect();
     let mut out = BTreeMap::new();
 
     // Terraform reads are local and quick; they run on the blocking pool beside ARM.
     let tf_needed: Vec<DocumentSource> = needed
         .iter()
         .copied()
-        .filter(|s| matches!(s, DocumentSource::TerraformVariables | DocumentSource::TerraformBackend))
+        .filter(|s| {
+            matches!(
+                s,
+                DocumentSource::TerraformVariables | DocumentSource::TerraformBackend
+            )
+        })
         .collect();
     let tf = {
         let dirs = config.terraform_dirs.clone();
@@ -194,12 +218,18 @@ pub async fn gather(
         tokio::task::spawn_blocking(move || terraform_documents(&tf_needed, &dirs, &var_files))
     };
 
-    let arm_needed: Vec<DocumentSource> = needed.iter().copied().filter(|s| s.as_str().starts_with("arm:")).collect();
+    let arm_needed: Vec<DocumentSource> = needed
+        .iter()
+        .copied()
+        .filter(|s| s.as_str().starts_with("arm:"))
+        .collect();
     let mut deployment = None;
     if let Some(dir) = &config.evidence_dir {
         for source in &arm_needed {
             let docs = match evidence::read(dir, *source) {
-                Some((resource, outcome)) => SourceDocuments::Gathered(vec![Gathered { resource, outcome }]),
+                Some((resource, outcome)) => {
+                    SourceDocuments::Gathered(vec![Gathered { resource, outcome }])
+                }
                 None => SourceDocuments::NotConfigured(format!(
                     "no {} in {}",
                     evidence::file_for(*source).unwrap_or("file"),
@@ -211,14 +241,26 @@ pub async fn gather(
     } else if let Some(arm) = &config.arm {
         let client = ArmClient::new(&arm.options).map_err(EngineError::Setup)?;
         send(&progress, Progress::Discovering);
-        let d = discovery::discover(&client, &arm.subscription, &arm.resource_group, &arm.hints).await?;
-        send(&progress, Progress::Discovered { documents: arm_needed.len() });
+        let d = discovery::discover(&client, &arm.subscription, &arm.resource_group, &arm.hints)
+            .await?;
+        send(
+            &progress,
+            Progress::Discovered {
+                documents: arm_needed.len(),
+            },
+        );
         let fetches = arm_needed.iter().map(|source| {
             let (client, d, progress) = (&client, &d, &progress);
             async move {
                 send(progress, Progress::Fetching(*source));
                 let g = documents::fetch(client, d, *source).await;
-                send(progress, Progress::Fetched { source: *source, ok: g.outcome.is_ok() });
+                send(
+                    progress,
+                    Progress::Fetched {
+                        source: *source,
+                        ok: g.outcome.is_ok(),
+                    },
+                );
                 (*source, g)
             }
         });
@@ -236,7 +278,9 @@ pub async fn gather(
         }
     }
 
-    let tf = tf.await.map_err(|e| EngineError::Setup(format!("the Terraform reader stopped: {e}")))?;
+    let tf = tf
+        .await
+        .map_err(|e| EngineError::Setup(format!("the Terraform reader stopped: {e}")))?;
     out.extend(tf);
     Ok((out, deployment))
 }
@@ -250,18 +294,25 @@ fn terraform_documents(
         .iter()
         .map(|&source| {
             if dirs.is_empty() {
-                return (source, SourceDocuments::NotConfigured("no --terraform-dir given".to_string()));
+                return (
+                    source,
+                    SourceDocuments::NotConfigured("no --terraform-dir given".to_string()),
+                );
             }
             let docs = dirs
                 .iter()
                 .map(|dir| {
                     let outcome = match source {
-                        DocumentSource::TerraformVariables => terraform::variables_document(dir, var_files),
+                        DocumentSource::TerraformVariables => {
+                            terraform::variables_document(dir, var_files)
+                        }
                         _ => terraform::backend_document(dir),
                     };
                     Gathered {
                         resource: dir.display().to_string(),
-                        outcome: outcome.map_err(|e| Cause::Local { detail: e.to_string() }),
+                        outcome: outcome.map_err(|e| Cause::Local {
+                            detail: e.to_string(),
+                        }),
                     }
                 })
                 .collect();

@@ -5,7 +5,9 @@ mod inquire_prompter;
 mod wizard;
 
 pub use inquire_prompter::InquirePrompter;
-pub use wizard::{RunChecks, WizardEnd, WizardError, WizardOptions, run, split_list, write_attestation};
+pub use wizard::{
+    RunChecks, WizardEnd, WizardError, WizardOptions, run, split_list, write_attestation,
+};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PromptError {

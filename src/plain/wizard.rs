@@ -7,12 +7,13 @@ use jiff::civil::Date;
 
 use super::{PromptError, Prompter};
 use crate::checklist::Item;
-use crate::session::{AnswerInput, Session, SessionError, check_expiry};
 use crate::engine::AutoStatus;
+use crate::session::{AnswerInput, Session, SessionError, check_expiry};
 use crate::signoff::Status;
 
 /// Runs the automatic checks for a target (the engine behind `readiness check`).
-pub type RunChecks = Box<dyn FnMut(&crate::signoff::Target) -> Result<crate::engine::Report, String>>;
+pub type RunChecks =
+    Box<dyn FnMut(&crate::signoff::Target) -> Result<crate::engine::Report, String>>;
 
 pub struct WizardOptions {
     /// Ask again about items that already have an answer.
@@ -159,14 +160,20 @@ pub fn run(
         );
         input.evidence = split_list(&evidence);
         if let Some(auto) = auto.filter(|a| contradicts(*a, status)) {
-            let old = previous.as_ref().and_then(|a| a.override_reason.clone()).unwrap_or_default();
+            let old = previous
+                .as_ref()
+                .and_then(|a| a.override_reason.clone())
+                .unwrap_or_default();
             let question = format!(
                 "The automatic check says {}; why is the answer {}? (required)",
                 auto.label(),
                 status.mark()
             );
             loop {
-                let reason = go!(p.text(&question, &old, Some("kept beside the automatic result")), stopped(answered));
+                let reason = go!(
+                    p.text(&question, &old, Some("kept beside the automatic result")),
+                    stopped(answered)
+                );
                 if !reason.trim().is_empty() {
                     input.override_reason = Some(reason);
                     break;
@@ -273,7 +280,10 @@ fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, tot
     }
     if let Some(record) = session.signoff.auto.get(&item.id) {
         let info = crate::attest::auto_info(item, record);
-        text.push_str(&format!("\nAutomatic result: {} (checked {})\n", info.label, info.checked_at));
+        text.push_str(&format!(
+            "\nAutomatic result: {} (checked {})\n",
+            info.label, info.checked_at
+        ));
         for finding in info.findings {
             text.push_str(&format!("  {finding}\n"));
         }
@@ -291,20 +301,36 @@ fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, tot
 
 /// An answer contradicts the automatic result when one says pass and the other fail.
 fn contradicts(auto: AutoStatus, status: Status) -> bool {
-    matches!((auto, status), (AutoStatus::Fail, Status::Pass) | (AutoStatus::Pass, Status::Fail))
+    matches!(
+        (auto, status),
+        (AutoStatus::Fail, Status::Pass) | (AutoStatus::Pass, Status::Fail)
+    )
 }
 
 /// Runs the automatic checks once and records their results, so every item shows its
 /// evidence. A failure to run is reported and the wizard carries on with manual answers.
-fn run_checks(session: &mut Session, p: &mut dyn Prompter, checks: &mut RunChecks) -> Result<(), WizardError> {
+fn run_checks(
+    session: &mut Session,
+    p: &mut dyn Prompter,
+    checks: &mut RunChecks,
+) -> Result<(), WizardError> {
     p.say("Running the automatic checks…");
     match checks(&session.signoff.target) {
         Ok(report) => {
             let records: Vec<_> = report
                 .items
                 .iter()
-                .filter(|i| i.checks.iter().any(|c| c.status != crate::engine::CheckStatus::Skipped))
-                .map(|i| (i.id.clone(), crate::signoff::AutoRecord::from_result(i, report.checked_at)))
+                .filter(|i| {
+                    i.checks
+                        .iter()
+                        .any(|c| c.status != crate::engine::CheckStatus::Skipped)
+                })
+                .map(|i| {
+                    (
+                        i.id.clone(),
+                        crate::signoff::AutoRecord::from_result(i, report.checked_at),
+                    )
+                })
                 .collect();
             let s = report.summary;
             p.say(&format!(
@@ -313,7 +339,9 @@ fn run_checks(session: &mut Session, p: &mut dyn Prompter, checks: &mut RunCheck
             ));
             session.record_auto(records, None)?;
         }
-        Err(message) => p.say(&format!("The automatic checks could not run: {message}\nCarrying on with manual answers.\n")),
+        Err(message) => p.say(&format!(
+            "The automatic checks could not run: {message}\nCarrying on with manual answers.\n"
+        )),
     }
     Ok(())
 }

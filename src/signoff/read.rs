@@ -6,9 +6,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use toml_edit::TableLike;
 
-use super::{Answer, AutoCheck, AutoRecord, ChecklistRef, SCHEMA_VERSION, SignOff, Signature, Status, Target};
-use crate::engine::{AutoStatus, CheckStatus};
+use super::{
+    Answer, AutoCheck, AutoRecord, ChecklistRef, SCHEMA_VERSION, SignOff, Signature, Status, Target,
+};
 use crate::diag::{Diagnostics, SourceText, quote};
+use crate::engine::{AutoStatus, CheckStatus};
 use crate::tomlread::{Collector, Fields, Spanned, parse_document};
 
 /// Parses sign-off text; `name` is used in messages.
@@ -161,7 +163,10 @@ fn read_auto(
         if parsed.is_none() {
             c.error(
                 s.span,
-                format!("unknown automatic status {}; expected pass, fail, error or manual", quote(&s.value)),
+                format!(
+                    "unknown automatic status {}; expected pass, fail, error or manual",
+                    quote(&s.value)
+                ),
             );
         }
         parsed
@@ -179,7 +184,10 @@ fn read_auto(
             if parsed.is_none() {
                 c.error(
                     s.span,
-                    format!("unknown check status {}; expected pass, fail, error or skipped", quote(&s.value)),
+                    format!(
+                        "unknown check status {}; expected pass, fail, error or skipped",
+                        quote(&s.value)
+                    ),
                 );
             }
             parsed
@@ -191,7 +199,9 @@ fn read_auto(
                 source: source.value,
                 resource: resource.map(|r| r.value).unwrap_or_default(),
                 expect: expect.value,
-                observed: observed.map(|o| o.value).unwrap_or_else(|| "null".to_string()),
+                observed: observed
+                    .map(|o| o.value)
+                    .unwrap_or_else(|| "null".to_string()),
                 status,
                 cause: cause.map(|c| c.value),
             });

@@ -46,7 +46,8 @@ pub fn render(existing: Option<&str>, signoff: &SignOff) -> String {
     for id in stale {
         items.remove(&id);
     }
-    let ids: std::collections::BTreeSet<&String> = signoff.items.keys().chain(signoff.auto.keys()).collect();
+    let ids: std::collections::BTreeSet<&String> =
+        signoff.items.keys().chain(signoff.auto.keys()).collect();
     for id in ids {
         let t = table(items, id);
         match signoff.items.get(id) {
@@ -104,7 +105,11 @@ const ANSWER_KEYS: [&str; 9] = [
 
 fn write_auto(t: &mut Table, auto: &AutoRecord) {
     set(t, "status", Some(auto.status.as_str().into()));
-    set(t, "checked_at", Some(datetime(&auto.checked_at.to_string())));
+    set(
+        t,
+        "checked_at",
+        Some(datetime(&auto.checked_at.to_string())),
+    );
     let mut checks = toml_edit::ArrayOfTables::new();
     for check in &auto.checks {
         let mut c = Table::new();
@@ -145,7 +150,11 @@ fn write_answer(t: &mut Table, a: &Answer) {
     );
     set(t, "expires", a.expires.map(|d| datetime(&d.to_string())));
     set(t, "item_sha256", a.item_sha256.as_deref().map(Value::from));
-    set(t, "override_reason", a.override_reason.as_deref().map(Value::from));
+    set(
+        t,
+        "override_reason",
+        a.override_reason.as_deref().map(Value::from),
+    );
 }
 
 fn datetime(text: &str) -> Value {

@@ -12,9 +12,21 @@ use crate::checklist::DocumentSource;
 
 /// The file each ARM source is read from, and the az command that writes it.
 pub const FILES: &[(DocumentSource, &str, &str)] = &[
-    (DocumentSource::ArmAks, "aks.json", "az aks show -g RG -n CLUSTER -o json"),
-    (DocumentSource::ArmKeyVault, "key-vault.json", "az keyvault show -g RG -n VAULT -o json"),
-    (DocumentSource::ArmRegistry, "registry.json", "az acr show -g RG -n REGISTRY -o json"),
+    (
+        DocumentSource::ArmAks,
+        "aks.json",
+        "az aks show -g RG -n CLUSTER -o json",
+    ),
+    (
+        DocumentSource::ArmKeyVault,
+        "key-vault.json",
+        "az keyvault show -g RG -n VAULT -o json",
+    ),
+    (
+        DocumentSource::ArmRegistry,
+        "registry.json",
+        "az acr show -g RG -n REGISTRY -o json",
+    ),
     (
         DocumentSource::ArmAksDiagnosticSettings,
         "aks-diagnostic-settings.json",
@@ -38,13 +50,30 @@ pub const FILES: &[(DocumentSource, &str, &str)] = &[
 ];
 
 pub fn file_for(source: DocumentSource) -> Option<&'static str> {
-    FILES.iter().find(|(s, _, _)| *s == source).map(|(_, f, _)| *f)
+    FILES
+        .iter()
+        .find(|(s, _, _)| *s == source)
+        .map(|(_, f, _)| *f)
 }
 
 /// Keys that stay outside `properties` in an ARM resource.
 const ENVELOPE: &[&str] = &[
-    "id", "name", "type", "location", "tags", "identity", "sku", "systemData", "etag", "eTag", "kind", "zones",
-    "plan", "managedBy", "extendedLocation", "resourceGroup",
+    "id",
+    "name",
+    "type",
+    "location",
+    "tags",
+    "identity",
+    "sku",
+    "systemData",
+    "etag",
+    "eTag",
+    "kind",
+    "zones",
+    "plan",
+    "managedBy",
+    "extendedLocation",
+    "resourceGroup",
 ];
 
 /// az CLI spellings → REST spellings.
@@ -54,6 +83,7 @@ const RENAMES: &[(&str, &str)] = &[
     ("issuerUrl", "issuerURL"),
     ("privateDnsZone", "privateDNSZone"),
     ("privateFqdn", "privateFQDN"),
+    ("authorizedIpRanges", "authorizedIPRanges"),
     ("adminGroupObjectIds", "adminGroupObjectIDs"),
     ("nodeOsUpgradeChannel", "nodeOSUpgradeChannel"),
 ];
@@ -68,7 +98,8 @@ pub fn read(dir: &Path, source: DocumentSource) -> Option<(String, Result<Value,
     }
     let shown = path.display().to_string();
     let outcome = load(&path).and_then(|raw| match source {
-        DocumentSource::ArmAksDiagnosticSettings | DocumentSource::ArmKeyVaultDiagnosticSettings => {
+        DocumentSource::ArmAksDiagnosticSettings
+        | DocumentSource::ArmKeyVaultDiagnosticSettings => {
             Ok(json!({"value": list(&raw, &shown)?.into_iter().map(to_arm).collect::<Vec<_>>()}))
         }
         DocumentSource::ArmIdentitiesFederatedCredentials => {
@@ -76,7 +107,10 @@ pub fn read(dir: &Path, source: DocumentSource) -> Option<(String, Result<Value,
             let issuer = load(&dir.join("aks.json"))
                 .ok()
                 .map(to_arm)
-                .and_then(|aks| aks.pointer("/properties/oidcIssuerProfile/issuerURL").cloned())
+                .and_then(|aks| {
+                    aks.pointer("/properties/oidcIssuerProfile/issuerURL")
+                        .cloned()
+                })
                 .unwrap_or(Value::Null);
             let mut identities: Vec<String> = credentials.iter().filter_map(identity_of).collect();
             identities.sort();
@@ -93,7 +127,12 @@ fn load(path: &PathBuf) -> Result<Value, Cause> {
         detail: format!("cannot read {}: {e}", path.display()),
     })?;
     serde_json::from_str(&text).map_err(|e| Cause::Local {
-        detail: format!("{}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column()),
+        detail: format!(
+            "{}:{}:{}: not valid JSON: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ),
     })
 }
 
@@ -104,7 +143,9 @@ fn list(raw: &Value, shown: &str) -> Result<Vec<Value>, Cause> {
         Value::Object(o) => match o.get("value") {
             Some(Value::Array(items)) => Ok(items.clone()),
             _ => Err(Cause::Local {
-                detail: format!("{shown}: expected a JSON array (as `az … list -o json` prints it)"),
+                detail: format!(
+                    "{shown}: expected a JSON array (as `az … list -o json` prints it)"
+                ),
             }),
         },
         _ => Err(Cause::Local {
@@ -155,7 +196,10 @@ fn rename(value: Value) -> Value {
         Value::Object(o) => Value::Object(
             o.into_iter()
                 .map(|(k, v)| {
-                    let k = RENAMES.iter().find(|(from, _)| *from == k).map_or(k, |(_, to)| (*to).to_string());
+                    let k = RENAMES
+                        .iter()
+                        .find(|(from, _)| *from == k)
+                        .map_or(k, |(_, to)| (*to).to_string());
                     (k, rename(v))
                 })
                 .collect(),
@@ -182,7 +226,10 @@ mod tests {
             "aadProfile": {"enableAzureRbac": true}});
         let arm = to_arm(az);
         assert_eq!(arm["properties"]["enableRBAC"], true);
-        assert_eq!(arm["properties"]["oidcIssuerProfile"]["issuerURL"], "https://i/");
+        assert_eq!(
+            arm["properties"]["oidcIssuerProfile"]["issuerURL"],
+            "https://i/"
+        );
         assert_eq!(arm["properties"]["aadProfile"]["enableAzureRBAC"], true);
         assert_eq!(arm["identity"]["type"], "SystemAssigned");
         // Already ARM-shaped documents are left as they are.

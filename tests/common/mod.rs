@@ -60,3 +60,4 @@ pub fn corpus(dir: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+pub mod fake_arm;

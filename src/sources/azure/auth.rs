@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_identity::{
-    AzureCliCredential, AzureDeveloperCliCredential, ClientSecretCredential, DeveloperToolsCredential,
-    ManagedIdentityCredential, WorkloadIdentityCredential,
+    AzureCliCredential, AzureDeveloperCliCredential, ClientSecretCredential,
+    DeveloperToolsCredential, ManagedIdentityCredential, WorkloadIdentityCredential,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,11 +58,16 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Builds the credential for `mode`; `None` for [`AuthMode::None`].
-pub fn credential(mode: AuthMode, cloud: Cloud) -> Result<Option<Arc<dyn TokenCredential>>, String> {
+pub fn credential(
+    mode: AuthMode,
+    cloud: Cloud,
+) -> Result<Option<Arc<dyn TokenCredential>>, String> {
     let mode = match mode {
         AuthMode::Auto if env("AZURE_FEDERATED_TOKEN_FILE").is_some() => AuthMode::Workload,
         AuthMode::Auto
-            if env("AZURE_CLIENT_ID").is_some() && env("AZURE_TENANT_ID").is_some() && env("AZURE_CLIENT_SECRET").is_some() =>
+            if env("AZURE_CLIENT_ID").is_some()
+                && env("AZURE_TENANT_ID").is_some()
+                && env("AZURE_CLIENT_SECRET").is_some() =>
         {
             AuthMode::Sp
         }
@@ -74,10 +79,16 @@ pub fn credential(mode: AuthMode, cloud: Cloud) -> Result<Option<Arc<dyn TokenCr
     };
     let built: azure_core::Result<Arc<dyn TokenCredential>> = match mode {
         AuthMode::None => return Ok(None),
-        AuthMode::Auto => DeveloperToolsCredential::new(None).map(|c| c as Arc<dyn TokenCredential>),
+        AuthMode::Auto => {
+            DeveloperToolsCredential::new(None).map(|c| c as Arc<dyn TokenCredential>)
+        }
         AuthMode::Cli => AzureCliCredential::new(None).map(|c| c as Arc<dyn TokenCredential>),
-        AuthMode::Azd => AzureDeveloperCliCredential::new(None).map(|c| c as Arc<dyn TokenCredential>),
-        AuthMode::Msi => ManagedIdentityCredential::new(None).map(|c| c as Arc<dyn TokenCredential>),
+        AuthMode::Azd => {
+            AzureDeveloperCliCredential::new(None).map(|c| c as Arc<dyn TokenCredential>)
+        }
+        AuthMode::Msi => {
+            ManagedIdentityCredential::new(None).map(|c| c as Arc<dyn TokenCredential>)
+        }
         AuthMode::Workload => {
             let options = azure_identity::WorkloadIdentityCredentialOptions {
                 credential_options: azure_identity::ClientAssertionCredentialOptions {
@@ -88,10 +99,15 @@ pub fn credential(mode: AuthMode, cloud: Cloud) -> Result<Option<Arc<dyn TokenCr
             WorkloadIdentityCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>)
         }
         AuthMode::Sp => {
-            let (Some(tenant), Some(client), Some(secret)) =
-                (env("AZURE_TENANT_ID"), env("AZURE_CLIENT_ID"), env("AZURE_CLIENT_SECRET"))
-            else {
-                return Err("--auth sp needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET".to_string());
+            let (Some(tenant), Some(client), Some(secret)) = (
+                env("AZURE_TENANT_ID"),
+                env("AZURE_CLIENT_ID"),
+                env("AZURE_CLIENT_SECRET"),
+            ) else {
+                return Err(
+                    "--auth sp needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"
+                        .to_string(),
+                );
             };
             let options = azure_identity::ClientSecretCredentialOptions {
                 client_options: client_options(),

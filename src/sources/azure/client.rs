@@ -9,7 +9,8 @@ use std::time::Duration;
 use azure_core::http::policies::Policy;
 use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
 use azure_core::http::{
-    ClientOptions, Context, ExponentialRetryOptions, Method, Pipeline, PipelineSendOptions, Request, RetryOptions, Url,
+    ClientOptions, Context, ExponentialRetryOptions, Method, Pipeline, PipelineSendOptions,
+    Request, RetryOptions, Url,
 };
 use serde_json::Value;
 use tokio::sync::{OnceCell, Semaphore};
@@ -79,15 +80,23 @@ impl ArmClient {
         } else {
             auth::credential(options.auth, options.cloud)?
         };
-        let scope = format!("{}/.default", options.endpoint.as_str().trim_end_matches('/'));
+        let scope = format!(
+            "{}/.default",
+            options.endpoint.as_str().trim_end_matches('/')
+        );
         let per_try: Vec<Arc<dyn Policy>> = match credential {
-            Some(c) => vec![Arc::new(BearerTokenAuthorizationPolicy::new(c, [scope.as_str()]))],
+            Some(c) => vec![Arc::new(BearerTokenAuthorizationPolicy::new(
+                c,
+                [scope.as_str()],
+            ))],
             None => Vec::new(),
         };
         let retry = RetryOptions::exponential(ExponentialRetryOptions {
             initial_delay: azure_core::time::Duration::milliseconds(200),
             max_retries: options.max_retries,
-            max_total_elapsed: azure_core::time::Duration::seconds(options.timeout.as_secs().max(1) as i64),
+            max_total_elapsed: azure_core::time::Duration::seconds(
+                options.timeout.as_secs().max(1) as i64,
+            ),
             max_delay: azure_core::time::Duration::seconds(10),
         });
         let client_options = ClientOptions {
@@ -117,11 +126,15 @@ impl ArmClient {
 
     /// The URL for an ARM path (`/subscriptions/…`) and api-version.
     pub fn url(&self, path: &str, api_version: &str) -> Result<Url, Cause> {
-        let mut url = self.base.join(path.trim_start_matches('/')).map_err(|e| Cause::BadResponse {
-            resource: path.to_string(),
-            detail: format!("cannot build a URL: {e}"),
-        })?;
-        url.query_pairs_mut().append_pair("api-version", api_version);
+        let mut url =
+            self.base
+                .join(path.trim_start_matches('/'))
+                .map_err(|e| Cause::BadResponse {
+                    resource: path.to_string(),
+                    detail: format!("cannot build a URL: {e}"),
+                })?;
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version);
         Ok(url)
     }
 
@@ -155,7 +168,11 @@ impl ArmClient {
                     });
                 }
             }
-            match page.get("nextLink").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            match page
+                .get("nextLink")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+            {
                 Some(next) => url = self.rebase(next, path)?,
                 None => return Ok(items),
             }
@@ -165,14 +182,18 @@ impl ArmClient {
     /// ARM's nextLinks are absolute URLs on the public endpoint; keep their path and query
     /// on the endpoint this run talks to.
     fn rebase(&self, next: &str, path: &str) -> Result<Url, Cause> {
-        let parsed = Url::parse(next).or_else(|_| self.base.join(next.trim_start_matches('/'))).map_err(|e| {
-            Cause::BadResponse {
+        let parsed = Url::parse(next)
+            .or_else(|_| self.base.join(next.trim_start_matches('/')))
+            .map_err(|e| Cause::BadResponse {
                 resource: path.to_string(),
                 detail: format!("invalid nextLink {next:?}: {e}"),
-            }
-        })?;
+            })?;
         let mut url = self.base.clone();
-        url.set_path(&format!("{}{}", self.base.path().trim_end_matches('/'), parsed.path()));
+        url.set_path(&format!(
+            "{}{}",
+            self.base.path().trim_end_matches('/'),
+            parsed.path()
+        ));
         url.set_query(parsed.query());
         Ok(url)
     }
@@ -186,17 +207,26 @@ impl ArmClient {
     }
 
     async fn fetch(&self, url: Url, resource: &str) -> Result<Value, Cause> {
-        let _permit = self.in_flight.acquire().await.map_err(|_| Cause::Unreachable {
-            endpoint: self.base.to_string(),
-            detail: "the run is shutting down".to_string(),
-        })?;
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| Cause::Unreachable {
+                endpoint: self.base.to_string(),
+                detail: "the run is shutting down".to_string(),
+            })?;
         let mut request = Request::new(url, Method::Get);
         request.insert_header("accept", "application/json");
         let options = PipelineSendOptions {
             skip_checks: true,
             ..Default::default()
         };
-        let sent = tokio::time::timeout(self.timeout, self.pipeline.send(&Context::new(), &mut request, Some(options))).await;
+        let sent = tokio::time::timeout(
+            self.timeout,
+            self.pipeline
+                .send(&Context::new(), &mut request, Some(options)),
+        )
+        .await;
         let response = match sent {
             Err(_) => {
                 return Err(Cause::Timeout {
@@ -223,7 +253,10 @@ impl ArmClient {
         let detail = auth::error_chain(e);
         match e.kind() {
             azure_core::error::ErrorKind::Credential => Cause::Credential { detail },
-            _ if detail.contains("credential") || detail.contains("Credential") || detail.contains("token") => {
+            _ if detail.contains("credential")
+                || detail.contains("Credential")
+                || detail.contains("token") =>
+            {
                 Cause::Credential { detail }
             }
             _ => Cause::Unreachable {
@@ -238,24 +271,44 @@ impl ArmClient {
 pub fn status_cause(status: u16, body: &[u8], resource: &str) -> Cause {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let error = parsed.as_ref().and_then(|v| v.get("error"));
-    let code = error.and_then(|e| e.get("code")).and_then(Value::as_str).unwrap_or_default().to_string();
+    let code = error
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let message = error
         .and_then(|e| e.get("message"))
         .and_then(Value::as_str)
         .map(String::from)
-        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string());
+        .unwrap_or_else(|| {
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+                .trim()
+                .to_string()
+        });
     match status {
         401 => Cause::NotSignedIn {
-            detail: if code.is_empty() { message } else { format!("{code}: {message}") },
+            detail: if code.is_empty() {
+                message
+            } else {
+                format!("{code}: {message}")
+            },
         },
         403 => Cause::Forbidden {
             action: quoted_after(&message, "perform action '"),
             scope: quoted_after(&message, "over scope '"),
-            message: if code.is_empty() { message } else { format!("{code}: {message}") },
+            message: if code.is_empty() {
+                message
+            } else {
+                format!("{code}: {message}")
+            },
         },
         404 => Cause::NotFound {
             resource: resource.to_string(),
-            message: if code.is_empty() { message } else { format!("{code}: {message}") },
+            message: if code.is_empty() {
+                message
+            } else {
+                format!("{code}: {message}")
+            },
         },
         429 => Cause::Throttled {
             resource: resource.to_string(),
@@ -263,7 +316,11 @@ pub fn status_cause(status: u16, body: &[u8], resource: &str) -> Cause {
         _ => Cause::Http {
             status,
             resource: resource.to_string(),
-            message: if code.is_empty() { message } else { format!("{code}: {message}") },
+            message: if code.is_empty() {
+                message
+            } else {
+                format!("{code}: {message}")
+            },
         },
     }
 }
@@ -284,23 +341,40 @@ mod tests {
         let body = br#"{"error":{"code":"AuthorizationFailed","message":"The client 'x' with object id 'y' does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/read' over scope '/subscriptions/s/resourceGroups/rg' or the scope is invalid."}}"#;
         let cause = status_cause(403, body, "/subscriptions/s/resourceGroups/rg/…");
         let text = cause.to_string();
-        assert!(text.contains("Microsoft.ContainerService/managedClusters/read"), "{text}");
-        assert!(text.contains("/subscriptions/s/resourceGroups/rg"), "{text}");
+        assert!(
+            text.contains("Microsoft.ContainerService/managedClusters/read"),
+            "{text}"
+        );
+        assert!(
+            text.contains("/subscriptions/s/resourceGroups/rg"),
+            "{text}"
+        );
         assert!(text.contains("Reader"), "{text}");
     }
 
     #[test]
     fn an_error_body_without_the_usual_fields_still_explains() {
         let cause = status_cause(502, b"<html>bad gateway</html>", "/x");
-        assert_eq!(cause.to_string(), "HTTP 502 reading /x: <html>bad gateway</html>");
+        assert_eq!(
+            cause.to_string(),
+            "HTTP 502 reading /x: <html>bad gateway</html>"
+        );
     }
 
     #[test]
     fn loopback_hosts() {
-        for ok in ["http://127.0.0.1:8080/", "http://[::1]:1/", "http://localhost:3/"] {
+        for ok in [
+            "http://127.0.0.1:8080/",
+            "http://[::1]:1/",
+            "http://localhost:3/",
+        ] {
             assert!(is_loopback(&Url::parse(ok).unwrap()), "{ok}");
         }
-        for no in ["https://management.azure.com/", "http://10.0.0.1/", "http://127.0.0.1.nip.io/"] {
+        for no in [
+            "https://management.azure.com/",
+            "http://10.0.0.1/",
+            "http://127.0.0.1.nip.io/",
+        ] {
             assert!(!is_loopback(&Url::parse(no).unwrap()), "{no}");
         }
     }
@@ -314,6 +388,9 @@ mod tests {
             Duration::from_secs(5),
         );
         let err = ArmClient::new(&options).err().expect("refused");
-        assert!(err.contains("only accepted for a loopback endpoint"), "{err}");
+        assert!(
+            err.contains("only accepted for a loopback endpoint"),
+            "{err}"
+        );
     }
 }

@@ -55,8 +55,15 @@ pub const VAULT_TYPE: &str = "Microsoft.KeyVault/vaults";
 pub const REGISTRY_TYPE: &str = "Microsoft.ContainerRegistry/registries";
 pub const IDENTITY_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
 
-pub fn resource_id(subscription: &str, resource_group: &str, provider_type: &str, name: &str) -> String {
-    format!("/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{provider_type}/{name}")
+pub fn resource_id(
+    subscription: &str,
+    resource_group: &str,
+    provider_type: &str,
+    name: &str,
+) -> String {
+    format!(
+        "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{provider_type}/{name}"
+    )
 }
 
 /// Lists the resource group and picks each kind: the named one, or the only one.
@@ -74,7 +81,11 @@ pub async fn discover(
     let of_type = |t: &str| -> Vec<Resource> {
         listed
             .iter()
-            .filter(|r| r.get("type").and_then(Value::as_str).is_some_and(|rt| rt.eq_ignore_ascii_case(t)))
+            .filter(|r| {
+                r.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|rt| rt.eq_ignore_ascii_case(t))
+            })
             .filter_map(|r| {
                 Some(Resource {
                     id: r.get("id")?.as_str()?.to_string(),
@@ -106,7 +117,12 @@ pub async fn discover(
     };
     let cluster = pick("AKS cluster", "--cluster", CLUSTER_TYPE, &hints.cluster)?;
     let key_vault = pick("key vault", "--key-vault", VAULT_TYPE, &hints.key_vault)?;
-    let registry = pick("container registry", "--registry", REGISTRY_TYPE, &hints.registry)?;
+    let registry = pick(
+        "container registry",
+        "--registry",
+        REGISTRY_TYPE,
+        &hints.registry,
+    )?;
     let identities = if hints.identities.is_empty() {
         of_type(IDENTITY_TYPE)
     } else {

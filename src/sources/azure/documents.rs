@@ -19,7 +19,9 @@ pub struct Gathered {
 fn missing(kind: &str, flag: &str, deployment: &Deployment) -> Cause {
     match &deployment.listing_failed {
         Some(cause) => Cause::Local {
-            detail: format!("no {kind} named ({flag}) and the resource group could not be listed: {cause}"),
+            detail: format!(
+                "no {kind} named ({flag}) and the resource group could not be listed: {cause}"
+            ),
         },
         None => Cause::NotFound {
             resource: format!("a {kind} in resource group {}", deployment.resource_group),
@@ -28,7 +30,13 @@ fn missing(kind: &str, flag: &str, deployment: &Deployment) -> Cause {
     }
 }
 
-async fn get(client: &ArmClient, resource: Option<&Resource>, suffix: &str, api_version: &str, absent: impl FnOnce() -> Cause) -> Gathered {
+async fn get(
+    client: &ArmClient,
+    resource: Option<&Resource>,
+    suffix: &str,
+    api_version: &str,
+    absent: impl FnOnce() -> Cause,
+) -> Gathered {
     match resource {
         Some(r) => {
             let path = format!("{}{suffix}", r.id);
@@ -51,24 +59,53 @@ const DIAGNOSTICS: &str = "/providers/Microsoft.Insights/diagnosticSettings";
 pub async fn fetch(client: &ArmClient, d: &Deployment, source: DocumentSource) -> Gathered {
     let cluster_missing = || missing("AKS cluster", "--cluster", d);
     match source {
-        DocumentSource::ArmAks => get(client, d.cluster.as_ref(), "", api::MANAGED_CLUSTERS, cluster_missing).await,
+        DocumentSource::ArmAks => {
+            get(
+                client,
+                d.cluster.as_ref(),
+                "",
+                api::MANAGED_CLUSTERS,
+                cluster_missing,
+            )
+            .await
+        }
         DocumentSource::ArmKeyVault => {
-            get(client, d.key_vault.as_ref(), "", api::VAULTS, || missing("key vault", "--key-vault", d)).await
-        }
-        DocumentSource::ArmRegistry => {
-            get(client, d.registry.as_ref(), "", api::REGISTRIES, || missing("container registry", "--registry", d)).await
-        }
-        DocumentSource::ArmAksDiagnosticSettings => {
-            get(client, d.cluster.as_ref(), DIAGNOSTICS, api::DIAGNOSTIC_SETTINGS, cluster_missing).await
-        }
-        DocumentSource::ArmKeyVaultDiagnosticSettings => {
-            get(client, d.key_vault.as_ref(), DIAGNOSTICS, api::DIAGNOSTIC_SETTINGS, || {
+            get(client, d.key_vault.as_ref(), "", api::VAULTS, || {
                 missing("key vault", "--key-vault", d)
             })
             .await
         }
+        DocumentSource::ArmRegistry => {
+            get(client, d.registry.as_ref(), "", api::REGISTRIES, || {
+                missing("container registry", "--registry", d)
+            })
+            .await
+        }
+        DocumentSource::ArmAksDiagnosticSettings => {
+            get(
+                client,
+                d.cluster.as_ref(),
+                DIAGNOSTICS,
+                api::DIAGNOSTIC_SETTINGS,
+                cluster_missing,
+            )
+            .await
+        }
+        DocumentSource::ArmKeyVaultDiagnosticSettings => {
+            get(
+                client,
+                d.key_vault.as_ref(),
+                DIAGNOSTICS,
+                api::DIAGNOSTIC_SETTINGS,
+                || missing("key vault", "--key-vault", d),
+            )
+            .await
+        }
         DocumentSource::ArmSubscriptionPricingContainers => {
-            let path = format!("/subscriptions/{}/providers/Microsoft.Security/pricings/Containers", d.subscription);
+            let path = format!(
+                "/subscriptions/{}/providers/Microsoft.Security/pricings/Containers",
+                d.subscription
+            );
             Gathered {
                 resource: path.clone(),
                 outcome: client.get(&path, api::PRICINGS).await,
@@ -87,16 +124,24 @@ pub async fn fetch(client: &ArmClient, d: &Deployment, source: DocumentSource) -
 /// `{"issuerURL", "identities", "credentials"}`: every federated credential of every
 /// user-assigned identity, beside the cluster's OIDC issuer they must trust.
 async fn federated_credentials(client: &ArmClient, d: &Deployment) -> Gathered {
-    let resource = format!("/subscriptions/{}/resourceGroups/{}/…/federatedIdentityCredentials", d.subscription, d.resource_group);
+    let resource = format!(
+        "/subscriptions/{}/resourceGroups/{}/…/federatedIdentityCredentials",
+        d.subscription, d.resource_group
+    );
     if d.identities.is_empty() {
         return Gathered {
             resource,
             outcome: Err(match &d.listing_failed {
                 Some(cause) => Cause::Local {
-                    detail: format!("no identity named (--identity) and the resource group could not be listed: {cause}"),
+                    detail: format!(
+                        "no identity named (--identity) and the resource group could not be listed: {cause}"
+                    ),
                 },
                 None => Cause::NotFound {
-                    resource: format!("user-assigned identities in resource group {}", d.resource_group),
+                    resource: format!(
+                        "user-assigned identities in resource group {}",
+                        d.resource_group
+                    ),
                     message: "none found; name them with --identity".to_string(),
                 },
             }),
@@ -127,5 +172,8 @@ async fn fetch_cluster_issuer(client: &ArmClient, d: &Deployment) -> Result<Valu
     let doc = client.get(&cluster.id, api::MANAGED_CLUSTERS).await.map_err(|cause| Cause::Local {
         detail: format!("the cluster's OIDC issuer is needed to judge the credentials, and the cluster could not be read: {cause}"),
     })?;
-    Ok(doc.pointer("/properties/oidcIssuerProfile/issuerURL").cloned().unwrap_or(Value::Null))
+    Ok(doc
+        .pointer("/properties/oidcIssuerProfile/issuerURL")
+        .cloned()
+        .unwrap_or(Value::Null))
 }
