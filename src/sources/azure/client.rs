@@ -198,6 +198,47 @@ impl ArmClient {
         Ok(url)
     }
 
+    /// POSTs a JSON body (Resource Graph queries) and returns the JSON answer with the
+    /// throttling headers that pace the next request. Not cached: each query page is new.
+    pub async fn post(&self, path: &str, api_version: &str, body: &Value) -> Result<(Value, Quota), Cause> {
+        let url = self.url(path, api_version)?;
+        let _permit = self.in_flight.acquire().await.map_err(|_| Cause::Unreachable {
+            endpoint: self.base.to_string(),
+            detail: "the run is shutting down".to_string(),
+        })?;
+        let mut request = Request::new(url, Method::Post);
+        request.insert_header("accept", "application/json");
+        request.insert_header("content-type", "application/json");
+        request.set_body(serde_json::to_vec(body).unwrap_or_default());
+        let options = PipelineSendOptions {
+            skip_checks: true,
+            ..Default::default()
+        };
+        let sent = tokio::time::timeout(self.timeout, self.pipeline.send(&Context::new(), &mut request, Some(options))).await;
+        let response = match sent {
+            Err(_) => {
+                return Err(Cause::Timeout {
+                    resource: path.to_string(),
+                    seconds: self.timeout.as_secs(),
+                });
+            }
+            Ok(Err(e)) => return Err(self.transport_cause(&e)),
+            Ok(Ok(response)) => response,
+        };
+        let status = u16::from(response.status());
+        let quota = Quota::from_headers(response.headers());
+        let body = response.into_body();
+        let bytes: &[u8] = body.as_ref();
+        if (200..300).contains(&status) {
+            let value = serde_json::from_slice(bytes).map_err(|e| Cause::BadResponse {
+                resource: path.to_string(),
+                detail: format!("the body is not valid JSON ({e})"),
+            })?;
+            return Ok((value, quota));
+        }
+        Err(status_cause(status, bytes, path))
+    }
+
     async fn get_url(&self, url: Url, resource: &str) -> Result<Value, Cause> {
         let cell = {
             let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
@@ -264,6 +305,36 @@ impl ArmClient {
                 detail,
             },
         }
+    }
+}
+
+/// Resource Graph's per-user quota, read from `x-ms-user-quota-remaining` and
+/// `x-ms-user-quota-resets-after` (`hh:mm:ss`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quota {
+    pub remaining: Option<u32>,
+    pub resets_after: Option<Duration>,
+}
+
+impl Quota {
+    fn from_headers(headers: &azure_core::http::headers::Headers) -> Self {
+        use azure_core::http::headers::HeaderName;
+        let remaining = headers
+            .get_optional_str(&HeaderName::from_static("x-ms-user-quota-remaining"))
+            .and_then(|v| v.trim().parse().ok());
+        let resets_after = headers
+            .get_optional_str(&HeaderName::from_static("x-ms-user-quota-resets-after"))
+            .and_then(parse_hms);
+        Self { remaining, resets_after }
+    }
+}
+
+/// `00:00:03` → 3 s.
+pub fn parse_hms(text: &str) -> Option<Duration> {
+    let parts: Vec<u64> = text.trim().split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    match parts.as_slice() {
+        [h, m, s] => Some(Duration::from_secs(h * 3600 + m * 60 + s)),
+        _ => None,
     }
 }
 
@@ -359,6 +430,13 @@ mod tests {
             cause.to_string(),
             "HTTP 502 reading /x: <html>bad gateway</html>"
         );
+    }
+
+    #[test]
+    fn quota_reset_times_parse() {
+        assert_eq!(parse_hms("00:00:03"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));
+        assert_eq!(parse_hms("soon"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod discovery;
 pub mod documents;
 
 pub use auth::{AuthMode, Cloud};
-pub use client::{ArmClient, ArmOptions};
+pub use client::{ArmClient, ArmOptions, Quota};
 
 /// api-versions pinned per resource provider (see README "Sources").
 pub mod api {
@@ -18,4 +18,6 @@ pub mod api {
     pub const DIAGNOSTIC_SETTINGS: &str = "2021-05-01-preview";
     pub const PRICINGS: &str = "2024-01-01";
     pub const MANAGED_IDENTITY: &str = "2024-11-30";
+    pub const RESOURCE_GRAPH: &str = "2024-04-01";
+    pub const SUBSCRIPTIONS: &str = "2022-12-01";
 }
