@@ -19,6 +19,9 @@ Examples:
   readiness sign --name \"Dana Reyes\" --role \"platform owner\"
   readiness attest --output readiness-attestation.md
   readiness verify --attestation readiness-attestation.md
+  readiness verify --fresh                    exit 1 when anything is open, lapsed or unsigned
+  readiness diff last-quarter.toml readiness-signoff.toml --format markdown
+  readiness status --within 45 --format ics -o reviews.ics
   readiness checklist validate my-checklist.toml
 
 Exit codes: 0 ok · 1 a check or verification failed · 2 bad input or usage · 3 could not check.
@@ -59,8 +62,13 @@ pub enum Command {
     Sign(SignArgs),
     /// Render the Markdown attestation for reviewers.
     Attest(AttestArgs),
-    /// Check that an attestation matches its sign-off, and the sign-off its checklist.
+    /// Check that an attestation matches its sign-off, and the sign-off its checklist;
+    /// with --fresh, that nothing is open, lapsed, expired or unsigned.
     Verify(VerifyArgs),
+    /// What changed between two sign-offs (e.g. last quarter's and this one).
+    Diff(DiffArgs),
+    /// What lapses soon: answers and risk acceptances due for review.
+    Status(StatusArgs),
     /// Inspect and validate checklists.
     #[command(subcommand)]
     Checklist(ChecklistCommand),
@@ -241,13 +249,57 @@ pub struct AttestArgs {
     /// Write here instead of standard output.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// The previous quarter's sign-off: adds "Changes since the previous attestation".
+    #[arg(long, value_name = "OLD")]
+    pub previous: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The attestation to check.
-    #[arg(long, value_name = "PATH", default_value = "readiness-attestation.md")]
-    pub attestation: PathBuf,
+    /// The attestation to check (default: readiness-attestation.md; with --fresh only when given).
+    #[arg(long, value_name = "PATH")]
+    pub attestation: Option<PathBuf>,
+    /// Fail (exit 1) when any item is open, any answer has lapsed, any risk acceptance has
+    /// expired, or the sign-off is unsigned.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier sign-off (e.g. `git show HEAD~1:readiness-signoff.toml > old.toml`).
+    pub old: PathBuf,
+    /// The later sign-off.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
+    /// iCalendar entries, one per due review.
+    Ics,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// How many days ahead to look.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub within: u32,
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,8 @@ fn main() -> ExitCode {
         Command::Attest(args) => commands::attest(g, args),
         Command::Verify(args) => commands::verify(g, args),
         Command::Checklist(c) => commands::checklist(g, c),
+        Command::Diff(args) => commands::diff(g, args),
+        Command::Status(args) => commands::status(g, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 
 use crate::checklist::{Checklist, Item, Phase};
+use crate::validity::{self, Freshness};
 use crate::clock::Clock;
 use crate::signoff::store::{self, StoreError};
 use crate::signoff::{Answer, ChecklistRef, SignOff, Signature, Status, Target};
@@ -217,10 +218,15 @@ impl Session {
     }
 
     /// Re-reads the file, applies the change and saves; keeps `self.signoff` in step.
+    /// Saving also migrates the file to the loaded checklist: it records that checklist's
+    /// version and digest and drops answers to items it no longer has (see [`Self::removed`]).
     fn change<T>(&mut self, f: impl FnOnce(&mut SignOff) -> T) -> Result<T, SessionError> {
         let reference = self.checklist_ref();
+        let ids: std::collections::HashSet<String> = self.checklist.items.iter().map(|i| i.id.clone()).collect();
         let (signoff, result) = store::update(&self.path, |s| {
             s.checklist = reference;
+            s.items.retain(|id, _| ids.contains(id));
+            s.auto.retain(|id, _| ids.contains(id));
             f(s)
         })?;
         self.signoff = signoff;
@@ -292,13 +298,31 @@ impl Session {
         })
     }
 
-    /// Items still to answer (all items when `revisit`), in phase order.
+    /// Items to ask about, in phase order: answers that need review (lapsed, expired,
+    /// changed, contradicted) first, then unanswered items; with `revisit`, then every
+    /// other item too.
     pub fn pending(&self, revisit: bool) -> Vec<&Item> {
-        Phase::ALL
+        let today = self.clock.today();
+        let ordered: Vec<(&Item, Freshness)> = Phase::ALL
             .iter()
             .flat_map(|&p| self.checklist.items_in(p))
-            .filter(|i| revisit || !self.signoff.items.contains_key(&i.id))
-            .collect()
+            .map(|i| (i, validity::assess(&self.checklist, i, &self.signoff, today)))
+            .collect();
+        let review = ordered.iter().filter(|(_, f)| f.needs_review());
+        let rest = ordered
+            .iter()
+            .filter(|(_, f)| !f.needs_review() && (revisit || *f == Freshness::Open));
+        review.chain(rest).map(|(i, _)| *i).collect()
+    }
+
+    /// Where an item stands today.
+    pub fn freshness(&self, item: &Item) -> Freshness {
+        validity::assess(&self.checklist, item, &self.signoff, self.clock.today())
+    }
+
+    /// Answers in the file to items the loaded checklist no longer has (dropped at the next save).
+    pub fn removed(&self) -> Vec<String> {
+        validity::removed_items(&self.checklist, &self.signoff).into_iter().map(String::from).collect()
     }
 
     /// Items with no answer yet.

@@ -29,6 +29,19 @@ pub struct Context {
     /// Item id → status key, embedded so `verify` can say which answer changed.
     pub statuses_json: String,
     pub signoff_sha256: String,
+    /// The first day an answer stops holding.
+    pub next_due: Option<String>,
+    /// Set with `attest --previous`.
+    pub previous: Option<PreviousInfo>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PreviousInfo {
+    /// Review period: from the previous sign-off's date to this one's.
+    pub period_from: String,
+    pub period_to: String,
+    /// Markdown already escaped by the diff renderer.
+    pub changes_markdown: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -164,6 +177,7 @@ pub fn build(
     signoff: &SignOff,
     signoff_sha256: &str,
     now: Timestamp,
+    previous: Option<&SignOff>,
 ) -> Context {
     let marks: Vec<Mark> = vec![
         Mark::Pass,
@@ -280,5 +294,14 @@ pub fn build(
             .replace('>', "\\u003e")
             .replace('&', "\\u0026"),
         signoff_sha256: signoff_sha256.to_string(),
+        next_due: crate::validity::next_due(checklist, signoff).map(|d| d.to_string()),
+        previous: previous.map(|old| {
+            let today = now.to_zoned(TimeZone::UTC).date();
+            PreviousInfo {
+                period_from: crate::diff::reference_date(old).map_or("—".to_string(), |d| d.to_string()),
+                period_to: crate::diff::reference_date(signoff).unwrap_or(today).to_string(),
+                changes_markdown: crate::diff::diff(checklist, old, signoff, today).to_markdown(),
+            }
+        }),
     }
 }

@@ -82,13 +82,10 @@ pub fn attest(
     signoff: &crate::signoff::SignOff,
     now: jiff::Timestamp,
     template: Option<(&str, &str)>,
+    previous: Option<&crate::signoff::SignOff>,
 ) -> Result<String, AttestError> {
-    let context = build_context(
-        checklist,
-        signoff,
-        &sha256_hex(signoff_text.as_bytes()),
-        now,
-    );
+    let sha = sha256_hex(signoff_text.as_bytes());
+    let context = build_context(checklist, signoff, &sha, now, previous);
     let (name, text) = template.unwrap_or(("built-in attestation.md.tera", TEMPLATE));
     render(name, text, &context)
 }

@@ -7,6 +7,9 @@ use std::path::Path;
 use serde_json::json;
 
 mod check;
+mod quarterly;
+
+pub use quarterly::{diff, status};
 
 pub use check::{check, report_json, run_engine, source_config};
 
@@ -189,7 +192,7 @@ pub fn sign(g: &Global, args: &SignArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
-fn read_signoff(path: &Path) -> Result<store::Loaded, Failure> {
+pub(crate) fn read_signoff(path: &Path) -> Result<store::Loaded, Failure> {
     store::load(path)?.ok_or_else(|| {
         Failure::bad_input(format!(
             "{} does not exist; run `readiness` or `readiness answer` first, or pass --signoff PATH",
@@ -219,12 +222,17 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
         )),
         None => None,
     };
+    let previous = match &args.previous {
+        Some(path) => Some(read_signoff(path)?.signoff),
+        None => None,
+    };
     let markdown = attest::attest(
         &checklist,
         &loaded.text,
         &loaded.signoff,
         clock()?.now(),
         template.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+        previous.as_ref(),
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
     match &args.output {
@@ -244,37 +252,39 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
 }
 
 pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
-    let checklist = load_checklist(g.checklist.as_deref())?;
-    let loaded = read_signoff(&g.signoff)?;
-    let attestation = std::fs::read(&args.attestation).map_err(|e| {
-        Failure::bad_input(format!(
-            "cannot read attestation {}: {e}",
-            args.attestation.display()
-        ))
-    })?;
-    let attestation = String::from_utf8_lossy(&attestation);
-    let outcome = attest::verify(
-        &attestation,
-        loaded.text.as_bytes(),
-        &loaded.signoff,
-        &checklist,
-    );
-    if outcome.ok() {
-        println!(
-            "verified: {} matches {} and its checklist {} {}",
-            args.attestation.display(),
+    let mut problems = Vec::new();
+    let mut checked = Vec::new();
+    if args.fresh {
+        problems.extend(quarterly::freshness_problems(g)?);
+        checked.push("fresh".to_string());
+    }
+    let attestation = match (&args.attestation, args.fresh) {
+        (Some(path), _) => Some(path.clone()),
+        (None, false) => Some(std::path::PathBuf::from("readiness-attestation.md")),
+        (None, true) => None,
+    };
+    if let Some(path) = &attestation {
+        let checklist = load_checklist(g.checklist.as_deref())?;
+        let loaded = read_signoff(&g.signoff)?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Failure::bad_input(format!("cannot read attestation {}: {e}", path.display())))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let outcome = attest::verify(&text, loaded.text.as_bytes(), &loaded.signoff, &checklist);
+        problems.extend(outcome.problems);
+        checked.push(format!(
+            "{} matches {} and its checklist {} {}",
+            path.display(),
             g.signoff.display(),
             checklist.id,
             checklist.version
-        );
+        ));
+    }
+    if problems.is_empty() {
+        println!("verified: {}", checked.join("; "));
         Ok(Exit::Ok)
     } else {
-        println!(
-            "verification failed for {} against {}:",
-            args.attestation.display(),
-            g.signoff.display()
-        );
-        for p in &outcome.problems {
+        println!("verification failed for {}:", g.signoff.display());
+        for p in &problems {
             println!("  ✖ {p}");
         }
         Ok(Exit::Failed)

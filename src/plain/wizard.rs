@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use super::{PromptError, Prompter};
 use crate::checklist::Item;
 use crate::engine::AutoStatus;
+use crate::validity::Freshness;
 use crate::session::{AnswerInput, Session, SessionError, check_expiry};
 use crate::signoff::Status;
 
@@ -107,6 +108,7 @@ pub fn run(
         run_checks(session, p, checks)?;
     }
 
+    rerun_summary(session, p);
     let pending: Vec<Item> = session.pending(opts.revisit).into_iter().cloned().collect();
     if pending.is_empty() {
         p.say("Every item already has an answer (use --revisit to go through them again).");
@@ -295,8 +297,53 @@ fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, tot
             a.answered_by,
             crate::attest::format_time(a.answered_at)
         ));
+        let today = session.clock.today();
+        match session.freshness(item) {
+            Freshness::Valid { answered, until } => text.push_str(&format!(
+                "Carried from {answered} ({} days ago), valid through {until}\n",
+                (today - answered).get_days()
+            )),
+            f if f.needs_review() => text.push_str(&format!("Needs review: {}\n", f.describe())),
+            _ => {}
+        }
     }
     p.say(&text);
+}
+
+/// On a rerun: what carries forward, what needs review, what the checklist dropped.
+fn rerun_summary(session: &Session, p: &mut dyn Prompter) {
+    if session.signoff.items.is_empty() {
+        return;
+    }
+    let mut carried = 0;
+    let mut review = Vec::new();
+    for item in &session.checklist.items {
+        match session.freshness(item) {
+            Freshness::Valid { .. } => carried += 1,
+            f if f.needs_review() => review.push(format!("  {} — {}", item.id, f.describe())),
+            _ => {}
+        }
+    }
+    let mut text = format!("Rerun: {carried} answer(s) carried forward, {} need review.", review.len());
+    if !review.is_empty() {
+        text.push_str(" Those come first:\n");
+        text.push_str(&review.join("\n"));
+    }
+    let old_version = &session.signoff.checklist.version;
+    if !old_version.is_empty() && *old_version != session.checklist.version {
+        text.push_str(&format!(
+            "\nThe checklist changed from version {old_version} to {}; answers carry over by item id.",
+            session.checklist.version
+        ));
+    }
+    let removed = session.removed();
+    if !removed.is_empty() {
+        text.push_str(&format!(
+            "\nNo longer in the checklist (their answers are dropped at the next save): {}",
+            removed.join(", ")
+        ));
+    }
+    p.say(&format!("{text}\n"));
 }
 
 /// An answer contradicts the automatic result when one says pass and the other fail.
@@ -439,6 +486,7 @@ pub fn write_attestation(session: &Session, path: &std::path::Path) -> Result<()
         &text,
         &session.signoff,
         session.clock.now(),
+        None,
         None,
     )?;
     crate::signoff::store::write_atomic(path, markdown.as_bytes()).map_err(|source| {

@@ -1,0 +1,84 @@
+//! The quarterly routine: `diff`, `status`, `verify --fresh`.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::cli::{DiffArgs, DiffFormat, Global, StatusArgs, StatusFormat};
+use crate::exit::{Exit, Failure};
+use crate::signoff::{SignOff, store};
+use crate::{diff, schedule, validity};
+
+use super::{clock, load_checklist, read_signoff};
+
+fn load_named(path: &Path) -> Result<SignOff, Failure> {
+    Ok(read_signoff(path)?.signoff)
+}
+
+pub fn diff(g: &Global, args: &DiffArgs) -> Result<Exit, Failure> {
+    let checklist = load_checklist(g.checklist.as_deref())?;
+    let (old, new) = (load_named(&args.old)?, load_named(&args.new)?);
+    let d = diff::diff(&checklist, &old, &new, clock()?.today());
+    match args.format {
+        DiffFormat::Text => print!("{}", d.to_text()),
+        DiffFormat::Markdown => print!("{}", d.to_markdown()),
+        DiffFormat::Json => println!("{}", d.to_json()),
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
+    let checklist = load_checklist(g.checklist.as_deref())?;
+    let signoff = read_signoff(&g.signoff)?.signoff;
+    let clock = clock()?;
+    let dues = schedule::due_within(&checklist, &signoff, clock.today(), args.within);
+    let deployment = signoff.target.name.clone().unwrap_or_else(|| g.signoff.display().to_string());
+    let text = match args.format {
+        StatusFormat::Ics => schedule::to_ics(&dues, &deployment, clock.now()),
+        StatusFormat::Json => {
+            let doc = json!({
+                "schema": "readiness.status/v1",
+                "today": clock.today().to_string(),
+                "within_days": args.within,
+                "next_due": validity::next_due(&checklist, &signoff).map(|d| d.to_string()),
+                "due": dues,
+            });
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        }
+        StatusFormat::Text => {
+            let mut out = String::new();
+            if dues.is_empty() {
+                out.push_str(&format!("Nothing lapses in the next {} days.\n", args.within));
+            }
+            for d in &dues {
+                let when = if d.overdue { format!("overdue since {}", d.due) } else { format!("due {}", d.due) };
+                let what = if d.kind == "risk-acceptance" { "risk acceptance expires" } else { "answer lapses" };
+                out.push_str(&format!("{:<24} {:<34} {what} — {}\n", when, d.id, d.title));
+            }
+            if let Some(next) = validity::next_due(&checklist, &signoff) {
+                out.push_str(&format!("Next review due: {next}\n"));
+            }
+            out
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            store::write_atomic(path, text.as_bytes())
+                .map_err(|e| Failure::bad_input(format!("cannot write {}: {e}", path.display())))?;
+            eprintln!("Written to {}.", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(Exit::Ok)
+}
+
+/// `verify --fresh`: the reasons the sign-off is not fresh today.
+pub fn freshness_problems(g: &Global) -> Result<Vec<String>, Failure> {
+    let checklist = load_checklist(g.checklist.as_deref())?;
+    let signoff = read_signoff(&g.signoff)?.signoff;
+    let today = clock()?.today();
+    Ok(validity::staleness(&checklist, &signoff, today)
+        .into_iter()
+        .map(|(id, why)| format!("{id}: {why}"))
+        .collect())
+}

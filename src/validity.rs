@@ -1,0 +1,168 @@
+//! How long answers hold: each answer is valid for its item's `revalidate_days` (an answer
+//! given on day 0 holds through day N and lapses on day N+1); a risk acceptance holds through
+//! its `expires` date. An answer to an item whose content changed since, or a pass that a
+//! fresh automatic fail contradicts, needs review too.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+use crate::checklist::{Checklist, Item};
+use crate::signoff::{Answer, SignOff, Status};
+
+/// Where one item stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Freshness {
+    /// Never answered.
+    Open,
+    /// Answered and still holding, through `until`.
+    Valid { answered: Date, until: Date },
+    /// The answer stopped holding after `until`.
+    Lapsed { answered: Date, until: Date },
+    /// The risk acceptance ran out after `expires`.
+    RiskExpired { answered: Date, expires: Date },
+    /// The item's title, guidance or rules changed since it was answered.
+    Changed { answered: Date },
+    /// Answered pass, but the latest automatic check fails.
+    Reopened { answered: Date },
+}
+
+impl Freshness {
+    /// Must be answered again before the sign-off is fresh.
+    pub fn needs_review(self) -> bool {
+        matches!(
+            self,
+            Freshness::Lapsed { .. } | Freshness::RiskExpired { .. } | Freshness::Changed { .. } | Freshness::Reopened { .. }
+        )
+    }
+
+    /// A short reason, for listings: "lapsed on 2027-02-26 (answered 2026-11-28)".
+    pub fn describe(self) -> String {
+        match self {
+            Freshness::Open => "not answered".to_string(),
+            Freshness::Valid { answered, until } => format!("valid through {until} (answered {answered})"),
+            Freshness::Lapsed { answered, until } => {
+                format!("lapsed on {} (answered {answered}, valid through {until})", next_day(until))
+            }
+            Freshness::RiskExpired { answered, expires } => {
+                format!("risk acceptance expired on {} (accepted {answered}, through {expires})", next_day(expires))
+            }
+            Freshness::Changed { answered } => format!("the item changed since it was answered on {answered}"),
+            Freshness::Reopened { answered } => {
+                format!("answered pass on {answered}, but the automatic check now fails")
+            }
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Freshness::Open => "open",
+            Freshness::Valid { .. } => "valid",
+            Freshness::Lapsed { .. } => "lapsed",
+            Freshness::RiskExpired { .. } => "risk expired",
+            Freshness::Changed { .. } => "changed",
+            Freshness::Reopened { .. } => "reopened",
+        }
+    }
+}
+
+fn next_day(d: Date) -> Date {
+    d.tomorrow().unwrap_or(d)
+}
+
+pub fn answer_date(answer: &Answer) -> Date {
+    answer.answered_at.to_zoned(TimeZone::UTC).date()
+}
+
+/// The last day an answer holds.
+pub fn valid_until(checklist: &Checklist, item: &Item, answer: &Answer) -> Date {
+    if answer.status == Status::RiskAccepted
+        && let Some(expires) = answer.expires
+    {
+        return expires;
+    }
+    let days = item.revalidate_days.unwrap_or(checklist.revalidate_days);
+    answer_date(answer)
+        .checked_add(jiff::Span::new().days(i64::from(days)))
+        .unwrap_or(Date::MAX)
+}
+
+/// Where `item` stands on `today`.
+pub fn assess(checklist: &Checklist, item: &Item, signoff: &SignOff, today: Date) -> Freshness {
+    let Some(answer) = signoff.items.get(&item.id) else {
+        return Freshness::Open;
+    };
+    let answered = answer_date(answer);
+    if answer.item_sha256.as_deref().is_some_and(|sha| sha != item.content_sha256()) {
+        return Freshness::Changed { answered };
+    }
+    if crate::signoff::contradicted(Some(answer), signoff.auto.get(&item.id))
+        && signoff.auto.get(&item.id).is_some_and(|a| a.checked_at >= answer.answered_at)
+    {
+        return Freshness::Reopened { answered };
+    }
+    let until = valid_until(checklist, item, answer);
+    match (answer.status, today > until) {
+        (Status::RiskAccepted, true) => Freshness::RiskExpired { answered, expires: until },
+        (_, true) => Freshness::Lapsed { answered, until },
+        (_, false) => Freshness::Valid { answered, until },
+    }
+}
+
+/// Every item of the checklist, in checklist order, with where it stands.
+pub fn assess_all<'c>(checklist: &'c Checklist, signoff: &SignOff, today: Date) -> Vec<(&'c Item, Freshness)> {
+    checklist.items.iter().map(|i| (i, assess(checklist, i, signoff, today))).collect()
+}
+
+/// Answers in the sign-off whose item is no longer in the checklist.
+pub fn removed_items<'s>(checklist: &Checklist, signoff: &'s SignOff) -> Vec<&'s str> {
+    signoff
+        .items
+        .keys()
+        .chain(signoff.auto.keys())
+        .filter(|id| checklist.item(id).is_none())
+        .map(String::as_str)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The earliest day an answer stops holding: when the next review is due.
+pub fn next_due(checklist: &Checklist, signoff: &SignOff) -> Option<Date> {
+    checklist
+        .items
+        .iter()
+        .filter_map(|item| signoff.items.get(&item.id).map(|a| valid_until(checklist, item, a)))
+        .min()
+        .map(next_day)
+}
+
+/// Why a sign-off is not fresh today (empty when it is): open and lapsed items, expired
+/// risk acceptances, changed items, contradicted passes, and a missing signature.
+pub fn staleness(checklist: &Checklist, signoff: &SignOff, today: Date) -> Vec<(String, String)> {
+    let mut reasons: Vec<(String, String)> = assess_all(checklist, signoff, today)
+        .into_iter()
+        .filter(|(_, f)| *f == Freshness::Open || f.needs_review())
+        .map(|(item, f)| (item.id.clone(), f.describe()))
+        .collect();
+    if signoff.signoff.is_none() {
+        reasons.push(("sign-off".to_string(), "not signed".to_string()));
+    }
+    reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_day_and_describe() {
+        let d: Date = "2027-02-28".parse().unwrap();
+        assert_eq!(next_day(d).to_string(), "2027-03-01");
+        let f = Freshness::Lapsed { answered: "2026-11-27".parse().unwrap(), until: "2027-02-25".parse().unwrap() };
+        assert_eq!(f.describe(), "lapsed on 2027-02-26 (answered 2026-11-27, valid through 2027-02-25)");
+        assert!(f.needs_review());
+        assert!(!Freshness::Open.needs_review());
+    }
+}
