@@ -10,7 +10,7 @@ use crate::cli::{CheckArgs, Global, OutputFormat, SourceArgs};
 use crate::engine::{self, ArmTarget, AutoStatus, CheckStatus, Progress, Report, SourceConfig};
 use crate::exit::{Exit, Failure};
 use crate::session::Session;
-use crate::signoff::{self, AutoRecord, Target};
+use crate::signoff::{self, Target};
 use crate::sources::azure::discovery::TargetHints;
 use crate::sources::azure::{ArmOptions, AuthMode};
 
@@ -213,12 +213,7 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
 /// Stores each item's automatic result (and the discovered target) in the sign-off.
 fn record(g: &Global, checklist: &Checklist, report: &Report) -> Result<(), Failure> {
     let mut session = Session::open(checklist.clone(), &g.signoff, clock()?)?;
-    let records: Vec<(String, AutoRecord)> = report
-        .items
-        .iter()
-        .filter(|i| i.checks.iter().any(|c| c.status != CheckStatus::Skipped))
-        .map(|i| (i.id.clone(), AutoRecord::from_result(i, report.checked_at)))
-        .collect();
+    let records = signoff::auto_records(report);
     let discovered = report.deployment.clone();
     session.record_auto(
         records,

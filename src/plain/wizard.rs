@@ -8,9 +8,9 @@ use jiff::civil::Date;
 use super::{PromptError, Prompter};
 use crate::checklist::Item;
 use crate::engine::AutoStatus;
-use crate::validity::Freshness;
 use crate::session::{AnswerInput, Session, SessionError, check_expiry};
 use crate::signoff::Status;
+use crate::validity::Freshness;
 
 /// Runs the automatic checks for a target (the engine behind `readiness check`).
 pub type RunChecks =
@@ -324,7 +324,10 @@ fn rerun_summary(session: &Session, p: &mut dyn Prompter) {
             _ => {}
         }
     }
-    let mut text = format!("Rerun: {carried} answer(s) carried forward, {} need review.", review.len());
+    let mut text = format!(
+        "Rerun: {carried} answer(s) carried forward, {} need review.",
+        review.len()
+    );
     if !review.is_empty() {
         text.push_str(" Those come first:\n");
         text.push_str(&review.join("\n"));
@@ -364,21 +367,7 @@ fn run_checks(
     p.say("Running the automatic checks…");
     match checks(&session.signoff.target) {
         Ok(report) => {
-            let records: Vec<_> = report
-                .items
-                .iter()
-                .filter(|i| {
-                    i.checks
-                        .iter()
-                        .any(|c| c.status != crate::engine::CheckStatus::Skipped)
-                })
-                .map(|i| {
-                    (
-                        i.id.clone(),
-                        crate::signoff::AutoRecord::from_result(i, report.checked_at),
-                    )
-                })
-                .collect();
+            let records = crate::signoff::auto_records(&report);
             let s = report.summary;
             p.say(&format!(
                 "Automatic checks: {} pass · {} fail · {} could not check · {} manual.\n",

@@ -149,6 +149,20 @@ impl AutoRecord {
     }
 }
 
+/// The results worth recording from a run: every item with at least one evaluated check.
+pub fn auto_records(report: &crate::engine::Report) -> Vec<(String, AutoRecord)> {
+    report
+        .items
+        .iter()
+        .filter(|i| {
+            i.checks
+                .iter()
+                .any(|c| c.status != crate::engine::CheckStatus::Skipped)
+        })
+        .map(|i| (i.id.clone(), AutoRecord::from_result(i, report.checked_at)))
+        .collect()
+}
+
 /// A manual answer that the latest automatic result contradicts (a pass the checks fail).
 pub fn contradicted(answer: Option<&Answer>, auto: Option<&AutoRecord>) -> bool {
     matches!(

@@ -225,31 +225,26 @@ impl ArmClient {
 
     /// POSTs a JSON body (Resource Graph queries) and returns the JSON answer with the
     /// throttling headers that pace the next request. Not cached: each query page is new.
-    pub async fn post(&self, path: &str, api_version: &str, body: &Value) -> Result<(Value, Quota), Cause> {
+    pub async fn post(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: &Value,
+    ) -> Result<(Value, Quota), Cause> {
         let url = self.url(path, api_version)?;
-        let _permit = self.in_flight.acquire().await.map_err(|_| Cause::Unreachable {
-            endpoint: self.base.to_string(),
-            detail: "the run is shutting down".to_string(),
-        })?;
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| Cause::Unreachable {
+                endpoint: self.base.to_string(),
+                detail: "the run is shutting down".to_string(),
+            })?;
         let mut request = Request::new(url, Method::Post);
         request.insert_header("accept", "application/json");
         request.insert_header("content-type", "application/json");
         request.set_body(serde_json::to_vec(body).unwrap_or_default());
-        let options = PipelineSendOptions {
-            skip_checks: true,
-            ..Default::default()
-        };
-        let sent = tokio::time::timeout(self.timeout, self.pipeline.send(&Context::new(), &mut request, Some(options))).await;
-        let response = match sent {
-            Err(_) => {
-                return Err(Cause::Timeout {
-                    resource: path.to_string(),
-                    seconds: self.timeout.as_secs(),
-                });
-            }
-            Ok(Err(e)) => return Err(self.transport_cause(&e)),
-            Ok(Ok(response)) => response,
-        };
+        let response = self.send(&mut request, path).await?;
         let status = u16::from(response.status());
         let quota = Quota::from_headers(response.headers());
         let body = response.into_body();
@@ -283,26 +278,7 @@ impl ArmClient {
             })?;
         let mut request = Request::new(url, Method::Get);
         request.insert_header("accept", "application/json");
-        let options = PipelineSendOptions {
-            skip_checks: true,
-            ..Default::default()
-        };
-        let sent = tokio::time::timeout(
-            self.timeout,
-            self.pipeline
-                .send(&Context::new(), &mut request, Some(options)),
-        )
-        .await;
-        let response = match sent {
-            Err(_) => {
-                return Err(Cause::Timeout {
-                    resource: resource.to_string(),
-                    seconds: self.timeout.as_secs(),
-                });
-            }
-            Ok(Err(e)) => return Err(self.transport_cause(&e)),
-            Ok(Ok(response)) => response,
-        };
+        let response = self.send(&mut request, resource).await?;
         let status = u16::from(response.status());
         let body = response.into_body();
         let bytes: &[u8] = body.as_ref();
@@ -313,6 +289,32 @@ impl ArmClient {
             });
         }
         Err(status_cause(status, bytes, resource))
+    }
+
+    /// Sends through the pipeline (retries included) within the per-request timeout; every
+    /// status comes back as a response, classified by the caller.
+    async fn send(
+        &self,
+        request: &mut Request,
+        resource: &str,
+    ) -> Result<azure_core::http::RawResponse, Cause> {
+        let options = PipelineSendOptions {
+            skip_checks: true,
+            ..Default::default()
+        };
+        let sent = tokio::time::timeout(
+            self.timeout,
+            self.pipeline.send(&Context::new(), request, Some(options)),
+        )
+        .await;
+        match sent {
+            Err(_) => Err(Cause::Timeout {
+                resource: resource.to_string(),
+                seconds: self.timeout.as_secs(),
+            }),
+            Ok(Err(e)) => Err(self.transport_cause(&e)),
+            Ok(Ok(response)) => Ok(response),
+        }
     }
 
     fn transport_cause(&self, e: &azure_core::Error) -> Cause {
@@ -350,13 +352,20 @@ impl Quota {
         let resets_after = headers
             .get_optional_str(&HeaderName::from_static("x-ms-user-quota-resets-after"))
             .and_then(parse_hms);
-        Self { remaining, resets_after }
+        Self {
+            remaining,
+            resets_after,
+        }
     }
 }
 
 /// `00:00:03` → 3 s.
 pub fn parse_hms(text: &str) -> Option<Duration> {
-    let parts: Vec<u64> = text.trim().split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let parts: Vec<u64> = text
+        .trim()
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     match parts.as_slice() {
         [h, m, s] => Some(Duration::from_secs(h * 3600 + m * 60 + s)),
         _ => None,
