@@ -46,6 +46,10 @@ pub struct Global {
     /// Sign-off file to read and write.
     #[arg(long, global = true, value_name = "PATH", default_value = crate::signoff::DEFAULT_PATH)]
     pub signoff: PathBuf,
+
+    /// Whether --signoff was given on the command line (not defaulted).
+    #[arg(skip)]
+    pub signoff_given: bool,
 }
 
 #[derive(Debug, Subcommand)]

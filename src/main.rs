@@ -1,16 +1,30 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use readiness::cli::{Cli, Command};
 use readiness::commands;
 use readiness::exit::Exit;
 
+/// Whether a global flag was typed, before or after the subcommand.
+fn given_anywhere(matches: &clap::ArgMatches, id: &str) -> bool {
+    let here = matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    here || matches
+        .subcommand()
+        .is_some_and(|(_, sub)| given_anywhere(sub, id))
+}
+
 fn main() -> ExitCode {
-    let mut cli = Cli::parse();
-    if cli.command.is_none() {
+    let mut matches = Cli::command().get_matches();
+    if matches.subcommand().is_none() {
         // Plain `readiness [global flags]` is `readiness [global flags] run`.
-        cli = Cli::parse_from(std::env::args_os().chain([std::ffi::OsString::from("run")]));
+        matches = Cli::command()
+            .get_matches_from(std::env::args_os().chain([std::ffi::OsString::from("run")]));
     }
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    cli.global.signoff_given = given_anywhere(&matches, "signoff");
     let g = &cli.global;
     let Some(command) = &cli.command else {
         return ExitCode::from(Exit::BadInput as u8);

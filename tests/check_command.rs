@@ -746,3 +746,143 @@ fn offline_skips_azure_and_says_so() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--offline"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_explicit_signoff_learns_the_discovered_target() {
+    let fake = FakeArm::start("hardened").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (uri, path) = (fake.uri(), dir.path().to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        // Default path, no --record: nothing is written.
+        common::readiness(&path)
+            .args([
+                "check",
+                "--auth",
+                "none",
+                "--arm-endpoint",
+                &uri,
+                "--subscription",
+                SUB,
+                "--resource-group",
+                RG,
+            ])
+            .assert()
+            .code(0);
+        assert!(!path.join("readiness-signoff.toml").exists());
+        common::readiness(&path)
+            .args([
+                "check",
+                "--auth",
+                "none",
+                "--arm-endpoint",
+                &uri,
+                "--subscription",
+                SUB,
+                "--resource-group",
+                RG,
+            ])
+            .args(["--signoff", "prod.toml"])
+            .assert()
+            .code(0);
+        let s = readiness::signoff::parse(
+            "s",
+            &std::fs::read_to_string(path.join("prod.toml")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(s.target.cluster.as_deref(), Some(CLUSTER));
+        assert_eq!(s.target.key_vault.as_deref(), Some(VAULT));
+        assert_eq!(s.target.registry.as_deref(), Some(REGISTRY));
+        assert!(s.auto.is_empty(), "results are only stored with --record");
+    })
+    .await
+    .unwrap();
+}
+
+#[test]
+fn terraform_checks_run_offline_from_the_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| -> Value {
+        let out = common::readiness(dir.path())
+            .args(["check", "--offline", "--format", "json", "--terraform-dir"])
+            .arg(common::data("terraform/reference"))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let status = |json: &Value, id: &str| {
+        json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The reference defaults: public access on, Defender and purge protection off, local state.
+    let defaults = run(&[]);
+    for id in [
+        "net.public-access-disabled",
+        "cmp.defender-for-containers",
+        "sec.kv-purge-protection",
+        "iac.remote-state-backend",
+    ] {
+        assert_eq!(status(&defaults, id), "fail", "{id}");
+    }
+    for id in [
+        "net.private-api-server",
+        "net.nat-egress",
+        "sec.storage-shared-key",
+        "net.topology-mode",
+    ] {
+        assert_eq!(status(&defaults, id), "pass", "{id}");
+    }
+    let prod = common::data("terraform/reference/prod.tfvars");
+    let hardened = run(&["--var-file", prod.to_str().unwrap()]);
+    for id in [
+        "net.public-access-disabled",
+        "cmp.defender-for-containers",
+        "sec.kv-purge-protection",
+    ] {
+        assert_eq!(status(&hardened, id), "pass", "{id}");
+    }
+    let tf = hardened["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "net.private-api-server")
+        .unwrap()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"] == "terraform:variables")
+        .unwrap()
+        .clone();
+    assert!(
+        tf["resource"]
+            .as_str()
+            .unwrap()
+            .ends_with("terraform/reference")
+    );
+    assert_eq!(tf["observed"]["should_enable_private_aks_cluster"], true);
+}
+
+#[test]
+fn a_missing_terraform_dir_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    common::readiness(dir.path())
+        .args(["check", "--offline", "--terraform-dir", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--terraform-dir no/such/dir: not a directory",
+        ));
+}

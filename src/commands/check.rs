@@ -196,6 +196,12 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
 
     if args.record {
         record(g, &checklist, &report)?;
+    } else if g.signoff_given
+        && let Some(d) = &report.deployment
+    {
+        // The contract: an explicit --signoff learns the discovered target.
+        let mut session = Session::open(checklist.clone(), &g.signoff, clock()?)?;
+        session.record_auto(Vec::new(), Some(session_target_from(d)))?;
     }
     match args.format {
         OutputFormat::Json => println!("{}", report_json(&checklist, &report)),
