@@ -73,6 +73,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// What lapses soon: answers and risk acceptances due for review.
     Status(StatusArgs),
+    /// Judge every AKS cluster in many subscriptions at once, through Azure Resource Graph.
+    #[command(after_help = FLEET_AFTER_HELP)]
+    Fleet(FleetArgs),
     /// Inspect and validate checklists.
     #[command(subcommand)]
     Checklist(ChecklistCommand),
@@ -148,10 +151,14 @@ pub struct CheckArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// Line-by-line prompts (the only wizard in this version; automatic checks run first,
-    /// with the same source flags as `check`).
+    /// Line-by-line prompts instead of the full-screen wizard (screen readers, simple
+    /// terminals). Both run the automatic checks with the same source flags as `check`.
     #[arg(long)]
     pub plain: bool,
+    /// When to use colour in the full-screen wizard: auto (off when NO_COLOR is set),
+    /// always, never. Every status also has a glyph and a word.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = crate::tui::ColorChoice::Auto)]
+    pub color: crate::tui::ColorChoice,
     /// Ask again about items that already have an answer.
     #[arg(long)]
     pub revisit: bool,
@@ -328,4 +335,58 @@ pub enum ChecklistCommand {
 pub enum ListFormat {
     Text,
     Json,
+}
+
+const FLEET_AFTER_HELP: &str = "\
+Examples:
+  readiness fleet                                   every subscription the credential can see
+  readiness fleet --subscription SUB-A --subscription SUB-B --format json
+  readiness fleet --management-group mg-robotics --format markdown > fleet.md
+  readiness fleet --subscription SUB-A --deep --output signoffs/
+
+Exit codes: 0 no item fails or errs · 1 an item fails on some cluster · 2 bad input or usage
+(also: a sign-off under --output that does not parse, left unchanged) · 3 could not check.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FleetFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Subscription to judge (repeatable; default: every subscription the credential can see).
+    #[arg(long = "subscription", value_name = "ID", help_heading = "Scope")]
+    pub subscriptions: Vec<String>,
+    /// Management group to judge, with every subscription under it (instead of --subscription).
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "subscriptions",
+        help_heading = "Scope"
+    )]
+    pub management_group: Option<String>,
+    /// Output format; with json, standard output holds only the `readiness.fleet/v1` JSON.
+    #[arg(long, value_enum, default_value_t = FleetFormat::Text)]
+    pub format: FleetFormat,
+    /// Write one sign-off per cluster: DIR/<subscription>/<resource group>/<cluster>.toml.
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Also read, per resource, what Resource Graph does not hold: diagnostic settings,
+    /// federated credentials, the subscription's Defender plan.
+    #[arg(long)]
+    pub deep: bool,
+
+    /// How to sign in to Azure.
+    #[arg(long, value_enum, default_value_t = AuthMode::Auto, help_heading = "Azure")]
+    pub auth: AuthMode,
+    /// Azure Resource Manager endpoint (default: the cloud's).
+    #[arg(long, value_name = "URL", help_heading = "Azure")]
+    pub arm_endpoint: Option<String>,
+    #[arg(long, value_enum, default_value_t = Cloud::Public, help_heading = "Azure")]
+    pub cloud: Cloud,
+    /// Seconds one request may take, retries included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Azure")]
+    pub timeout: u64,
 }

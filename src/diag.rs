@@ -74,13 +74,20 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
+/// A hostile file can hold hundreds of thousands of problems (a 10 MB file of unknown keys);
+/// the first ones are enough to act on, and the count says how many there are.
+pub const MAX_SHOWN: usize = 100;
+
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
+        for (i, d) in self.0.iter().take(MAX_SHOWN).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{d}")?;
+        }
+        if self.0.len() > MAX_SHOWN {
+            write!(f, "\n… and {} more", self.0.len() - MAX_SHOWN)?;
         }
         Ok(())
     }
@@ -118,6 +125,15 @@ mod tests {
         // 'ç' is two bytes but one column.
         assert_eq!(src.position(5), (2, 2));
         assert_eq!(src.position(1000), (3, 1));
+    }
+
+    #[test]
+    fn a_flood_of_problems_shows_the_first_and_counts_the_rest() {
+        let src = SourceText::new("f.toml", "x = 1\n");
+        let all = Diagnostics((0..250).map(|i| src.diagnostic(None, format!("p{i}"))).collect());
+        let text = all.to_string();
+        assert_eq!(text.lines().count(), MAX_SHOWN + 1);
+        assert!(text.ends_with("\n… and 150 more"), "{text}");
     }
 
     #[test]

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Checklist(c) => commands::checklist(g, c),
         Command::Diff(args) => commands::diff(g, args),
         Command::Status(args) => commands::status(g, args),
+        Command::Fleet(args) => commands::fleet(g, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -27,6 +27,57 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
     runtime
 });
 
+/// The longest rule expression accepted (the built-in checklist's longest is under 350).
+pub const MAX_RULE_CHARS: usize = 2048;
+/// The deepest syntax tree accepted (the built-in checklist's deepest is about 15). A debug
+/// build overflows a 2 MiB stack (tokio's default for its threads) at about 250 levels, so
+/// this leaves a margin on every thread a rule runs on.
+pub const MAX_RULE_DEPTH: usize = 64;
+/// Stack for compiling a long expression whose depth is not known yet: room for
+/// [`MAX_RULE_CHARS`] levels even in a debug build.
+const COMPILE_STACK: usize = 64 << 20;
+
+/// The characters that make levels of an expression's syntax tree (`.`, `|`, `&`, `!`,
+/// comparisons, brackets, `*`); each makes at most two (`[?…]` a projection and a condition,
+/// `*` a projection and object values).
+fn nesting_marks(text: &str) -> usize {
+    text.bytes()
+        .filter(|b| b".|&!<>=([{*".contains(b))
+        .count()
+}
+
+/// Depth of a syntax tree (a leaf is 1).
+fn ast_depth(ast: &jmespath::ast::Ast) -> usize {
+    use jmespath::ast::Ast;
+    1 + match ast {
+        Ast::Comparison { lhs, rhs, .. }
+        | Ast::Projection { lhs, rhs, .. }
+        | Ast::And { lhs, rhs, .. }
+        | Ast::Or { lhs, rhs, .. }
+        | Ast::Subexpr { lhs, rhs, .. } => ast_depth(lhs).max(ast_depth(rhs)),
+        Ast::Condition {
+            predicate, then, ..
+        } => ast_depth(predicate).max(ast_depth(then)),
+        Ast::Expref { ast: node, .. }
+        | Ast::Flatten { node, .. }
+        | Ast::Not { node, .. }
+        | Ast::ObjectValues { node, .. } => ast_depth(node),
+        Ast::Function { args, .. } | Ast::MultiList { elements: args, .. } => {
+            args.iter().map(ast_depth).max().unwrap_or(0)
+        }
+        Ast::MultiHash { elements, .. } => elements
+            .iter()
+            .map(|kv| ast_depth(&kv.value))
+            .max()
+            .unwrap_or(0),
+        Ast::Identity { .. }
+        | Ast::Field { .. }
+        | Ast::Index { .. }
+        | Ast::Literal { .. }
+        | Ast::Slice { .. } => 0,
+    }
+}
+
 /// A compiled rule expression.
 #[derive(Clone)]
 pub struct Rule {
@@ -41,7 +92,47 @@ impl std::fmt::Debug for Rule {
 
 impl Rule {
     /// Compiles an expression; the error text explains what is wrong with it.
+    ///
+    /// The JMESPath parser and interpreter recurse once per level of the syntax tree, so a
+    /// deeply nested expression (`((((…a))))`, `a.a.a…`, `a[][][]…`) would overflow the stack
+    /// and abort the process. Expressions are therefore bounded: at most [`MAX_RULE_CHARS`]
+    /// characters and [`MAX_RULE_DEPTH`] levels deep.
     pub fn compile(text: &str) -> Result<Self, String> {
+        if text.len() > MAX_RULE_CHARS {
+            return Err(format!(
+                "the expression is {} characters long; a rule may have at most {MAX_RULE_CHARS}",
+                text.len()
+            ));
+        }
+        // Every level above a leaf comes from an operator, bracket or `*`, at most two levels
+        // each, so when there are few of those the tree is shallow and compiling here is
+        // safe. Otherwise compile on a thread with a stack big enough for the longest allowed
+        // text. Either way the depth is measured.
+        let measured = |text: &str| {
+            let rule = Self::compile_unchecked(text)?;
+            let depth = ast_depth(rule.expression.as_ast());
+            if depth > MAX_RULE_DEPTH {
+                // Dropped here too: dropping a deep tree recurses as well.
+                return Err(format!(
+                    "the expression nests {depth} levels deep; a rule may nest at most {MAX_RULE_DEPTH}"
+                ));
+            }
+            Ok(rule)
+        };
+        if 2 * nesting_marks(text) < MAX_RULE_DEPTH {
+            return measured(text);
+        }
+        let owned = text.to_string();
+        std::thread::Builder::new()
+            .name("rule-compile".into())
+            .stack_size(COMPILE_STACK)
+            .spawn(move || measured(&owned))
+            .map_err(|e| format!("cannot compile the expression: {e}"))?
+            .join()
+            .unwrap_or_else(|_| Err("the expression could not be compiled".to_string()))
+    }
+
+    fn compile_unchecked(text: &str) -> Result<Self, String> {
         RUNTIME
             .compile(text)
             .map(|expression| Self {
@@ -112,6 +203,36 @@ mod tests {
         assert!(rule.passes(&json!({"enabled": "True"})).unwrap());
         assert!(rule.passes(&json!({"enabled": true})).unwrap());
         assert!(!rule.passes(&json!({"enabled": "false"})).unwrap());
+    }
+
+    #[test]
+    fn deep_expressions_are_refused_not_a_stack_overflow() {
+        // Each of these aborted the process (stack overflow) before the bound.
+        for text in [
+            format!("{}a{}", "(".repeat(5000), ")".repeat(5000)),
+            format!("{}a", "!".repeat(2000)),
+            vec!["a"; 1000].join("."),
+            vec!["a"; 1000].join("||"),
+            format!("a{}", "[]".repeat(1000)),
+            format!("{}a{}", "length(".repeat(300), ")".repeat(300)),
+            vec!["*"; 300].join("."),
+            format!("a{}", "[?b]".repeat(300)),
+        ] {
+            let err = Rule::compile(&text).unwrap_err();
+            assert!(
+                err.contains("at most 2048") || err.contains("nest at most 64"),
+                "{err}"
+            );
+        }
+        // Long but shallow expressions are fine.
+        let wide = vec!["a == `1`"; 40].join(" || ");
+        assert!(wide.len() < MAX_RULE_CHARS);
+        let rule = Rule::compile(&format!("({wide}) && b")).unwrap();
+        assert!(!rule.passes(&json!({"a": 2, "b": true})).unwrap());
+        // The bound is on depth: 64 levels pass, 65 do not.
+        let at = |n: usize| format!("{}a{}", "length(".repeat(n - 1), ")".repeat(n - 1));
+        assert!(Rule::compile(&at(MAX_RULE_DEPTH)).is_ok());
+        assert!(Rule::compile(&at(MAX_RULE_DEPTH + 1)).is_err());
     }
 
     #[test]

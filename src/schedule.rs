@@ -62,7 +62,7 @@ pub fn to_ics(dues: &[Due], deployment: &str, now: jiff::Timestamp) -> String {
             .summary(&format!("readiness: re-review {} ({what})", d.id))
             .description(&format!("{}\nDeployment: {deployment}\nLast answered by {}.", d.title, d.answered_by))
             .append_property(Property::new("DTSTAMP", &stamp))
-            .append_property(Property::new("DTSTART", &d.due.strftime("%Y%m%d").to_string()).add_parameter("VALUE", "DATE").done())
+            .append_property(Property::new("DTSTART", d.due.strftime("%Y%m%d").to_string()).add_parameter("VALUE", "DATE").done())
             .done();
         calendar.push(event);
     }

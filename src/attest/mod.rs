@@ -2,6 +2,7 @@
 
 mod context;
 pub mod escape;
+pub mod template;
 mod verify;
 
 pub use context::{AutoInfo, Context, auto_info, build as build_context, format_time};
@@ -32,19 +33,37 @@ pub fn render(
     template: &str,
     context: &Context,
 ) -> Result<String, AttestError> {
-    let fail = |e: tera::Error| AttestError::Template {
+    render_with_limits(template_name, template, context, template::Limits::default())
+}
+
+/// [`render`] with explicit bounds on time and output (see [`template`]).
+pub fn render_with_limits(
+    template_name: &str,
+    template: &str,
+    context: &Context,
+    limits: template::Limits,
+) -> Result<String, AttestError> {
+    let fail = |detail: String| AttestError::Template {
         name: template_name.to_string(),
-        detail: error_chain(&e),
+        detail,
     };
+    // A custom template is checked before tera parses it (see `template`).
+    template::check_text(template).map_err(fail)?;
     let mut tera = tera::Tera::default();
     // Every `{{ … }}` goes through the Markdown escaper unless the template says `| safe`.
     tera.autoescape_on(vec![".md"]);
     tera.set_escape_fn(escape::markdown);
     tera.register_filter("link", link_filter);
+    let cancelled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    template::restrict(&mut tera, cancelled.clone());
     tera.add_raw_template("attestation.md", template)
+        .map_err(|e| fail(error_chain(&e)))?;
+    if let Ok(parsed) = tera.get_template("attestation.md") {
+        template::check_tree(parsed).map_err(fail)?;
+    }
+    let ctx = tera::Context::from_serialize(context).map_err(|e| fail(error_chain(&e)))?;
+    let rendered = template::render_bounded(tera, "attestation.md", ctx, limits, cancelled)
         .map_err(fail)?;
-    let ctx = tera::Context::from_serialize(context).map_err(fail)?;
-    let rendered = tera.render("attestation.md", &ctx).map_err(fail)?;
     // A leading template comment leaves blank lines; the document starts at its title.
     let mut out = rendered.trim_start().to_string();
     if !out.ends_with('\n') {

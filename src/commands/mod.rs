@@ -7,11 +7,13 @@ use std::path::Path;
 use serde_json::json;
 
 mod check;
+mod fleet;
 mod quarterly;
 
 pub use quarterly::{diff, status};
 
 pub use check::{check, report_json, run_engine, source_config};
+pub use fleet::fleet;
 
 use crate::attest;
 use crate::checklist::{self, Checklist, Phase};
@@ -61,8 +63,26 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
     let mut session = open_session(g)?;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(Failure::usage(
-            "the wizard needs an interactive terminal; in scripts use `readiness answer` to record answers and `readiness sign` to sign",
+            "the wizard needs an interactive terminal (the full-screen one, and `readiness run --plain` too); in scripts use `readiness check` for the automatic checks, `readiness answer` to record answers and `readiness sign` to sign",
         ));
+    }
+    if !args.plain {
+        let options = crate::tui::Options {
+            author: author(args.by.as_deref())?,
+            attestation_path: args.attestation.clone(),
+            sources: args.sources.clone(),
+            color: args.color,
+        };
+        let outcome = crate::tui::run(session, options)?;
+        if let Some(signal) = &outcome.stopped_by {
+            println!("Stopped by {signal}.");
+        }
+        println!(
+            "{} answer(s) recorded this run, all saved in {}; run `readiness` again to continue where you left off.",
+            outcome.answered_this_run,
+            g.signoff.display()
+        );
+        return Ok(Exit::Ok);
     }
     let checklist = session.checklist.clone();
     let sources = args.sources.clone();

@@ -117,7 +117,14 @@ pub fn read(dir: &Path, source: DocumentSource) -> Option<(String, Result<Value,
             identities.dedup();
             Ok(json!({"issuerURL": issuer, "identities": identities, "credentials": credentials}))
         }
-        _ => Ok(to_arm(raw)),
+        // `az … show` prints one JSON object; anything else was not observed from Azure and
+        // must not be judged (`to_arm` would make it null, and every rule would fail).
+        _ if raw.is_object() => Ok(to_arm(raw)),
+        _ => Err(Cause::Local {
+            detail: format!(
+                "{shown}: expected a JSON object (as `az … show -o json` prints it)"
+            ),
+        }),
     });
     Some((shown, outcome))
 }

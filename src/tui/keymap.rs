@@ -227,6 +227,7 @@ macro_rules! bind {
 use Action as A;
 use KeyCode as K;
 
+#[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
     // Everywhere.
     bind!(Global, [ch('?'), code(K::F(1))], A::Help, "show this help", "help"),
@@ -266,7 +267,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Detail, [code(K::PageUp), ctrl('u')], A::PageUp, "page up"),
     bind!(Detail, [code(K::PageDown), ctrl('d'), ch(' ')], A::PageDown, "page down"),
     bind!(Detail, [code(K::Left), ch('h'), ch('[')], A::PrevItem, "previous item"),
-    bind!(Detail, [code(K::Right), ch('l'), ch(']')], A::NextItem, "next item", "prev/next"),
+    bind!(Detail, [code(K::Right), ch('l'), ch(']')], A::NextItem, "next item", "next item"),
     bind!(Detail, [ch('p')], A::Record(Status::Pass), "record pass (saved at once)", "pass"),
     bind!(Detail, [ch('f')], A::Record(Status::Fail), "record fail (saved at once)", "fail"),
     bind!(Detail, [ch('n')], A::Record(Status::NotApplicable), "record not applicable (saved at once)", "n/a"),
@@ -341,23 +342,47 @@ pub fn lookup(context: Context, event: &KeyEvent) -> Option<Action> {
         })
 }
 
-/// The hint line for a context: `(keys, hint)` pairs, the context's own first, global last.
-/// While typing, keys that type text are left out.
-pub fn hints(context: Context) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = Vec::new();
-    for c in context.chain().iter().chain(std::iter::once(&Context::Global)) {
+/// One entry of the hint line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub keys: String,
+    pub text: &'static str,
+    /// A global binding (help, quit): kept when the line is short of room.
+    pub global: bool,
+}
+
+/// The hint line for a context: the context's own bindings first, global ones last. While
+/// typing, keys that type text are left out; a global binding whose keys the context
+/// rebinds (`q` closes Help) is left out too.
+pub fn hints(context: Context) -> Vec<Hint> {
+    let chain = context.chain();
+    let rebound = |k: &Key| {
+        BINDINGS
+            .iter()
+            .any(|b| chain.contains(&b.context) && b.keys.contains(k))
+    };
+    let mut out: Vec<Hint> = Vec::new();
+    for c in chain.iter().chain(std::iter::once(&Context::Global)) {
+        let global = *c == Context::Global;
         for b in BINDINGS.iter().filter(|b| b.context == *c) {
-            let Some(hint) = b.hint else { continue };
+            let Some(text) = b.hint else { continue };
+            if global && b.keys.iter().any(rebound) {
+                continue;
+            }
             let keys: Vec<String> = b
                 .keys
                 .iter()
                 .filter(|k| !(context.takes_text() && k.typed_char().is_some()))
                 .map(Key::label)
                 .collect();
-            if keys.is_empty() || out.iter().any(|(_, h)| *h == hint) {
+            if keys.is_empty() || out.iter().any(|h| h.text == text) {
                 continue;
             }
-            out.push((keys.join("/"), hint));
+            out.push(Hint {
+                keys: keys.join("/"),
+                text,
+                global,
+            });
         }
     }
     out
@@ -439,14 +464,26 @@ mod tests {
     fn help_lists_every_binding_and_hints_come_from_the_table() {
         let rows: usize = help_sections().iter().map(|(_, r)| r.len()).sum();
         assert_eq!(rows, BINDINGS.len());
-        let items = hints(Context::Items);
+        let pairs = |c| {
+            hints(c)
+                .into_iter()
+                .map(|h| (h.keys, h.text))
+                .collect::<Vec<_>>()
+        };
+        let items = pairs(Context::Items);
         assert_eq!(items.first().map(|(k, _)| k.as_str()), Some("↓/j"));
         assert!(items.iter().any(|(k, h)| k == "p" && *h == "pass"));
         assert!(items.iter().any(|(k, h)| k == "?/F1" && *h == "help"));
         // While typing, `q` and `?` are text: the hints do not offer them.
-        let form = hints(Context::Form);
+        let form = pairs(Context::Form);
         assert!(form.iter().all(|(k, _)| k != "q"));
         assert!(form.iter().any(|(k, h)| k == "F1" && *h == "help"));
         assert!(form.iter().any(|(k, _)| k == "Esc"));
+        // Help rebinds q, ? and F1 to close: no "help" or "quit" hint there.
+        let help = pairs(Context::Help);
+        assert!(
+            help.iter().all(|(_, h)| *h != "help" && *h != "quit"),
+            "{help:?}"
+        );
     }
 }

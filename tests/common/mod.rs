@@ -60,4 +60,5 @@ pub fn corpus(dir: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+pub mod fake_arg;
 pub mod fake_arm;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use azure_core::credentials::TokenCredential;
 use azure_core::http::policies::Policy;
 use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
 use azure_core::http::{
@@ -71,6 +72,9 @@ pub struct ArmClient {
     timeout: Duration,
     in_flight: Arc<Semaphore>,
     fetched: Mutex<HashMap<String, Fetch>>,
+    /// The credential and scope, to get the first token once before any request.
+    credential: Option<(Arc<dyn TokenCredential>, String)>,
+    signed_in: OnceCell<Result<(), Cause>>,
 }
 
 /// Whether a URL points at this machine (where `--auth none` is allowed).
@@ -98,13 +102,22 @@ impl ArmClient {
             }
             None
         } else {
+            // azure_core refuses to put a token on a plain-http request, but only when the
+            // first request goes out, and the error then reads like a network failure.
+            // Say it plainly, before any credential is built.
+            if base.scheme() != "https" {
+                return Err(format!(
+                    "a bearer token is only ever sent over https, and the endpoint {} is not https; use an https endpoint (or --auth none for a local test server)",
+                    base.as_str().trim_end_matches('/')
+                ));
+            }
             auth::credential(options.auth, options.cloud)?
         };
         let scope = format!(
             "{}/.default",
             options.endpoint.as_str().trim_end_matches('/')
         );
-        let per_try: Vec<Arc<dyn Policy>> = match credential {
+        let per_try: Vec<Arc<dyn Policy>> = match credential.clone() {
             Some(c) => vec![Arc::new(BearerTokenAuthorizationPolicy::new(
                 c,
                 [scope.as_str()],
@@ -142,7 +155,39 @@ impl ArmClient {
             timeout: options.timeout,
             in_flight: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
             fetched: Mutex::new(HashMap::new()),
+            credential: credential.map(|c| (c, scope)),
+            signed_in: OnceCell::new(),
         })
+    }
+
+    /// Gets the first token once, before any request. Without this, a credential that
+    /// cannot reach Entra ID (no network, a proxy in the way) retries inside every request
+    /// until `--timeout`, and each document reports a time-out instead of the real cause.
+    /// The token itself is dropped here: the pipeline's policy asks the credential again,
+    /// which answers from its cache.
+    async fn sign_in(&self) -> Result<(), Cause> {
+        let Some((credential, scope)) = &self.credential else {
+            return Ok(());
+        };
+        self.signed_in
+            .get_or_init(|| async {
+                let scopes = [scope.as_str()];
+                let asked = credential.get_token(&scopes, None);
+                match tokio::time::timeout(self.timeout, asked).await {
+                    Ok(Ok(_token)) => Ok(()),
+                    Ok(Err(e)) => Err(Cause::Credential {
+                        detail: auth::error_chain(&e),
+                    }),
+                    Err(_) => Err(Cause::Credential {
+                        detail: format!(
+                            "no token within {} s; can this machine reach the sign-in endpoint (login.microsoftonline.com for the public cloud)?",
+                            self.timeout.as_secs()
+                        ),
+                    }),
+                }
+            })
+            .await
+            .clone()
     }
 
     pub fn endpoint(&self) -> &Url {
@@ -283,10 +328,7 @@ impl ArmClient {
         let body = response.into_body();
         let bytes: &[u8] = body.as_ref();
         if (200..300).contains(&status) {
-            return serde_json::from_slice(bytes).map_err(|e| Cause::BadResponse {
-                resource: resource.to_string(),
-                detail: format!("the body is not valid JSON ({e})"),
-            });
+            return document(bytes, resource);
         }
         Err(status_cause(status, bytes, resource))
     }
@@ -298,6 +340,7 @@ impl ArmClient {
         request: &mut Request,
         resource: &str,
     ) -> Result<azure_core::http::RawResponse, Cause> {
+        self.sign_in().await?;
         let options = PipelineSendOptions {
             skip_checks: true,
             ..Default::default()
@@ -372,6 +415,43 @@ pub fn parse_hms(text: &str) -> Option<Duration> {
     }
 }
 
+/// The largest body taken as an ARM document. ARM resources and list pages are kilobytes
+/// (a page holds at most 1,000 resources); anything this big is not what was asked for, and
+/// every rule would copy it again.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+
+/// A 2xx body as the JSON object every ARM GET answers with. A body that is too big, not
+/// JSON, or JSON of another shape (an array, a string) is a bad response: the checks that
+/// needed it could not run, rather than failing on a document that was never observed.
+pub fn document(bytes: &[u8], resource: &str) -> Result<Value, Cause> {
+    let bad = |detail: String| Cause::BadResponse {
+        resource: resource.to_string(),
+        detail,
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(bad(format!(
+            "the body is {:.1} MiB; an ARM document is at most {} MiB",
+            bytes.len() as f64 / f64::from(1u32 << 20),
+            MAX_BODY_BYTES >> 20
+        )));
+    }
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| bad(format!("the body is not valid JSON ({e})")))?;
+    if !value.is_object() {
+        let kind = match &value {
+            Value::Array(_) => "an array",
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            _ => "null",
+        };
+        return Err(bad(format!(
+            "the body is {kind}, not the JSON object ARM answers with"
+        )));
+    }
+    Ok(value)
+}
+
 /// Classifies a non-2xx ARM answer from its status and `{"error": {"code", "message"}}`.
 pub fn status_cause(status: u16, body: &[u8], resource: &str) -> Cause {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
@@ -379,14 +459,14 @@ pub fn status_cause(status: u16, body: &[u8], resource: &str) -> Cause {
     let code = error
         .and_then(|e| e.get("code"))
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+        .map(printable)
+        .unwrap_or_default();
     let message = error
         .and_then(|e| e.get("message"))
         .and_then(Value::as_str)
-        .map(String::from)
+        .map(printable)
         .unwrap_or_else(|| {
-            String::from_utf8_lossy(&body[..body.len().min(300)])
+            printable(&String::from_utf8_lossy(&body[..body.len().min(300)]))
                 .trim()
                 .to_string()
         });
@@ -430,6 +510,38 @@ pub fn status_cause(status: u16, body: &[u8], resource: &str) -> Cause {
     }
 }
 
+/// Server text as it may be shown on a terminal and stored in the sign-off: control
+/// characters (escape sequences that could rewrite the screen, NULs, line breaks) become
+/// spaces, and anything shaped like a bearer token (a JWT, `eyJ….….…`) that a server or proxy
+/// echoed back is replaced by `[redacted token]`.
+fn printable(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("eyJ") {
+        let candidate = &rest[at..];
+        let len = candidate
+            .find(|c: char| !token_char(c))
+            .unwrap_or(candidate.len());
+        // A JWT is three base64url parts: header.payload.signature.
+        let is_jwt = candidate[..len].split('.').filter(|p| !p.is_empty()).count() >= 2
+            && candidate[..len].matches('.').count() >= 2;
+        out.push_str(&rest[..at]);
+        if is_jwt {
+            out.push_str("[redacted token]");
+        } else {
+            out.push_str(&candidate[..len.max(3)]);
+        }
+        rest = &candidate[len.max(3)..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The text between `marker` and the next `'`, as ARM writes actions and scopes.
 fn quoted_after(text: &str, marker: &str) -> Option<String> {
     let start = text.find(marker)? + marker.len();
@@ -467,6 +579,50 @@ mod tests {
     }
 
     #[test]
+    fn only_a_json_object_of_sane_size_is_a_document() {
+        assert!(document(br#"{"properties": {}}"#, "/x").is_ok());
+        for (body, says) in [
+            (&b"[]"[..], "is an array"),
+            (b"\"hello\"", "is a string"),
+            (b"null", "is null"),
+            (b"{\"properties\": ", "not valid JSON"),
+        ] {
+            let cause = document(body, "/x").unwrap_err().to_string();
+            assert!(cause.contains(says), "{cause}");
+            assert!(cause.starts_with("unexpected answer reading /x"), "{cause}");
+        }
+        let huge = vec![b' '; MAX_BODY_BYTES + 1];
+        let cause = document(&huge, "/x").unwrap_err().to_string();
+        assert!(cause.contains("at most 16 MiB"), "{cause}");
+    }
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        let body = "{\"error\": {\"code\": \"X\\u001b[2J\", \"message\": \"gone\\u001b]0;title\\u0007\\nnext\"}}";
+        let text = status_cause(409, body.as_bytes(), "/x").to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("X [2J: gone ]0;title  next"), "{text:?}");
+        let raw = status_cause(502, b"\x1b[31mred\x00", "/x").to_string();
+        assert!(!raw.chars().any(char::is_control), "{raw:?}");
+    }
+
+    #[test]
+    fn an_echoed_bearer_token_is_redacted() {
+        let jwt = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ.c2lnbmF0dXJl";
+        let body = format!(
+            r#"{{"error": {{"code": "InvalidAuthenticationToken", "message": "The access token '{jwt}' is invalid; Bearer {jwt}"}}}}"#
+        );
+        let text = status_cause(401, body.as_bytes(), "/x").to_string();
+        assert!(!text.contains("eyJ0eXAi"), "{text}");
+        assert!(
+            text.contains("The access token '[redacted token]' is invalid; Bearer [redacted token]"),
+            "{text}"
+        );
+        // Text that merely starts like one is kept.
+        assert_eq!(printable("eyJ alone, eyJx.y"), "eyJ alone, eyJx.y");
+    }
+
+    #[test]
     fn quota_reset_times_parse() {
         assert_eq!(parse_hms("00:00:03"), Some(Duration::from_secs(3)));
         assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));
@@ -489,6 +645,18 @@ mod tests {
         ] {
             assert!(!is_loopback(&Url::parse(no).unwrap()), "{no}");
         }
+    }
+
+    #[test]
+    fn a_token_is_never_sent_over_plain_http() {
+        let options = ArmOptions::new(
+            Url::parse("http://127.0.0.1:8080").unwrap(),
+            AuthMode::Cli,
+            Cloud::Public,
+            Duration::from_secs(5),
+        );
+        let err = ArmClient::new(&options).err().expect("refused");
+        assert!(err.contains("only ever sent over https"), "{err}");
     }
 
     #[test]

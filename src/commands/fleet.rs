@@ -1,0 +1,201 @@
+//! `readiness fleet`: every AKS cluster in many subscriptions, judged through Azure Resource
+//! Graph with the checklist's rules. Progress, quota waits and warnings go to stderr; the
+//! report (text, Markdown or the pinned JSON) to stdout.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::cli::{FleetArgs, FleetFormat, Global};
+use crate::exit::{Exit, Failure};
+use crate::fleet::{self, Event, FleetError, FleetOptions, Scope};
+use crate::sources::azure::{ArmOptions, AuthMode};
+
+use super::{clock, load_checklist};
+
+fn endpoint(args: &FleetArgs) -> Result<url::Url, Failure> {
+    let text = args
+        .arm_endpoint
+        .clone()
+        .unwrap_or_else(|| args.cloud.arm_endpoint().to_string());
+    let endpoint = url::Url::parse(&text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| Failure::usage(format!("--arm-endpoint {text:?} is not an http(s) URL")))?;
+    if args.auth == AuthMode::None && !crate::sources::azure::client::is_loopback(&endpoint) {
+        return Err(Failure::usage(format!(
+            "--auth none sends no token and is only accepted for a loopback endpoint (127.0.0.1, ::1, localhost), not {}",
+            endpoint.host_str().unwrap_or("?")
+        )));
+    }
+    Ok(endpoint)
+}
+
+fn scope(args: &FleetArgs) -> Result<Scope, Failure> {
+    if let Some(mg) = &args.management_group {
+        let mg = mg.trim();
+        if mg.is_empty() {
+            return Err(Failure::usage("--management-group needs an id"));
+        }
+        return Ok(Scope::ManagementGroup(mg.to_string()));
+    }
+    if args.subscriptions.is_empty() {
+        return Ok(Scope::Visible);
+    }
+    let mut subs: Vec<String> = Vec::new();
+    for sub in &args.subscriptions {
+        let sub = sub.trim();
+        if sub.is_empty() {
+            return Err(Failure::usage("--subscription needs an id"));
+        }
+        if !subs.iter().any(|s| s.eq_ignore_ascii_case(sub)) {
+            subs.push(sub.to_string());
+        }
+    }
+    Ok(Scope::Subscriptions(subs))
+}
+
+/// Prints the run's events on stderr; per-resource progress at most once a second.
+struct Printer {
+    last_deep: Mutex<Option<Instant>>,
+}
+
+impl Printer {
+    fn event(&self, event: Event) {
+        match event {
+            Event::Subscriptions { count } => {
+                eprintln!("The credential sees {count} subscription(s).")
+            }
+            Event::Querying { kind, scope } => {
+                eprintln!(
+                    "Querying Azure Resource Graph for {} in {scope}…",
+                    kind.label()
+                )
+            }
+            Event::Page {
+                kind,
+                page,
+                rows_so_far,
+                total,
+            } => match total {
+                Some(total) => eprintln!(
+                    "  {}: page {page}, {rows_so_far} of {total} row(s)",
+                    kind.label()
+                ),
+                None => eprintln!("  {}: page {page}, {rows_so_far} row(s)", kind.label()),
+            },
+            Event::QuotaWait { remaining, wait } => eprintln!(
+                "  Resource Graph quota nearly used ({remaining} left): waiting {} for it to reset",
+                seconds(wait)
+            ),
+            Event::Throttled { wait } => eprintln!(
+                "  Resource Graph still throttling (429) after retries: waiting {} before trying again",
+                seconds(wait)
+            ),
+            Event::DeepProgress { done, total } => {
+                let mut last = self.last_deep.lock().unwrap_or_else(|e| e.into_inner());
+                let finished = total.is_some_and(|t| done as u64 >= t);
+                if finished || last.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                    *last = Some(Instant::now());
+                    match total {
+                        Some(total) => eprintln!(
+                            "  --deep: per-resource documents read for {done} of {total} cluster(s)"
+                        ),
+                        None => {
+                            eprintln!("  --deep: per-resource documents read for {done} cluster(s)")
+                        }
+                    }
+                }
+            }
+            Event::Warning(text) => eprintln!("warning: {text}"),
+        }
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+fn failure(e: FleetError) -> Failure {
+    match e {
+        FleetError::Setup(message) => Failure::usage(message),
+        other => Failure {
+            exit: Exit::CouldNotCheck,
+            message: other.to_string(),
+        },
+    }
+}
+
+pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
+    let checklist = Arc::new(load_checklist(g.checklist.as_deref())?);
+    let endpoint = endpoint(args)?;
+    let scope = scope(args)?;
+    if let Some(dir) = &args.output
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(Failure::usage(format!(
+            "--output {}: not a directory",
+            dir.display()
+        )));
+    }
+    let options = FleetOptions {
+        arm: ArmOptions::new(
+            endpoint,
+            args.auth,
+            args.cloud,
+            Duration::from_secs(args.timeout),
+        ),
+        scope,
+        deep: args.deep,
+        output: args.output.clone(),
+        now: clock()?.now(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
+    let printer = Printer {
+        last_deep: Mutex::new(None),
+    };
+    let report = runtime
+        .block_on(fleet::run(checklist.clone(), &options, &|e| {
+            printer.event(e)
+        }))
+        .map_err(failure)?;
+
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        FleetFormat::Json => fleet::report::write_json(&mut out, &checklist, &report),
+        FleetFormat::Text => out.write_all(fleet::report::text(&checklist, &report).as_bytes()),
+        FleetFormat::Markdown => {
+            out.write_all(fleet::report::markdown(&checklist, &report).as_bytes())
+        }
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::bad_input(format!("cannot write to standard output: {e}")))?;
+
+    let mut refused = false;
+    if let (Some(w), Some(dir)) = (&report.signoffs, &args.output) {
+        eprintln!(
+            "Wrote {} sign-off(s) under {}, one per cluster: complete each with `readiness --signoff <file>`.",
+            w.written,
+            dir.display()
+        );
+        for (path, why) in &w.refused {
+            eprintln!("✖ not written: {}: {why}", path.display());
+        }
+        refused = !w.refused.is_empty();
+    }
+    Ok(if refused {
+        Exit::BadInput
+    } else if report.any_fail() {
+        Exit::Failed
+    } else if report.any_error() {
+        Exit::CouldNotCheck
+    } else {
+        Exit::Ok
+    })
+}

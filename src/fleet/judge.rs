@@ -1,0 +1,1221 @@
+//! Resource Graph rows → the ARM-shaped documents (`{id, name, type, location, identity, sku,
+//! properties}`) the checklist's `arm:*` rules read, and those rules → one status per item.
+//!
+//! The verdicts are the engine's ([`crate::engine::evaluate`]): the same rules, the same
+//! precedence (fail, then error, then pass, else manual). Only the mechanics differ, for speed:
+//! each document is turned into a JMESPath value once and every rule runs over it, instead of
+//! once per rule. A rule that errs is evaluated again through [`crate::rules::Rule`], so its
+//! verdict and message are exactly the engine's; a test holds the two paths equal.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock};
+
+use jmespath::ast::Ast;
+use jmespath::functions::{ArgumentType, CustomFunction, Signature};
+use jmespath::{Rcvar, Runtime, Variable};
+use serde_json::Value;
+
+use super::query::Kind;
+use super::{ClusterVerdict, NOT_AZURE, NOT_IN_GRAPH, SignoffsWritten, deep_only};
+use crate::checklist::{Checklist, DocumentSource};
+use crate::engine::{AutoStatus, SourceDocuments, Summary};
+use crate::rules::Rule;
+use crate::sources::Cause;
+use crate::sources::azure::documents::Gathered;
+
+/// The rules' runtime: the standard functions plus `lower`, as [`crate::rules`] defines it.
+static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
+    let mut runtime = Runtime::new();
+    runtime.register_builtin_functions();
+    runtime.register_function(
+        "lower",
+        Box::new(CustomFunction::new(
+            Signature::new(vec![ArgumentType::Any], None),
+            Box::new(|args: &[Rcvar], _ctx: &mut jmespath::Context<'_>| {
+                Ok(match args[0].as_string() {
+                    Some(s) => Arc::new(Variable::String(s.to_lowercase())),
+                    None => Arc::new(Variable::Null),
+                })
+            }),
+        )),
+    );
+    runtime
+});
+
+/// A JSON value as the rules see it. Moves the strings and builds each object from its
+/// already-sorted keys (the serde route inserts key by key and costs twice as much).
+pub fn to_variable(value: Value) -> Rcvar {
+    Rcvar::new(match value {
+        Value::Null => Variable::Null,
+        Value::Bool(b) => Variable::Bool(b),
+        Value::Number(n) => Variable::Number(n),
+        Value::String(s) => Variable::String(s),
+        Value::Array(items) => Variable::Array(items.into_iter().map(to_variable).collect()),
+        Value::Object(map) => {
+            Variable::Object(map.into_iter().map(|(k, v)| (k, to_variable(v))).collect())
+        }
+    })
+}
+
+/// The JSON value back (for sign-offs, which record what was observed).
+pub fn to_json(variable: &Rcvar) -> Value {
+    serde_json::to_value(&**variable).unwrap_or(Value::Null)
+}
+
+/// `/subscriptions/<sub>/resourceGroups/<rg>/…` → (sub, rg).
+pub fn scope_of(id: &str) -> (Option<&str>, Option<&str>) {
+    let segments: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+    let after = |key: &str| {
+        segments
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case(key))
+            .and_then(|i| segments.get(i + 1).copied())
+    };
+    (after("subscriptions"), after("resourceGroups"))
+}
+
+/// Subscription + resource group, compared case-insensitively.
+pub fn group_key(subscription: &str, resource_group: &str) -> (String, String) {
+    (
+        subscription.to_ascii_lowercase(),
+        resource_group.to_ascii_lowercase(),
+    )
+}
+
+/// One resource from a Resource Graph row, with its document.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub id: String,
+    pub name: String,
+    pub subscription: String,
+    pub resource_group: String,
+    /// The ARM-shaped document, or why there is none (a row without properties).
+    pub doc: Result<Rcvar, Cause>,
+    /// The rules' verdicts on it, when judged as it was read (vaults and registries).
+    pub verdicts: Option<Verdicts>,
+}
+
+fn take_string(map: &mut serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    match map.remove(key) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+/// A Resource Graph row read as far as where it is. Its document is built when it is judged,
+/// so the documents of a page are never all alive at once.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub subscription: String,
+    pub resource_group: String,
+    rest: serde_json::Map<String, Value>,
+}
+
+/// A cluster waiting to be judged.
+pub type ClusterRow = Row;
+
+impl Row {
+    /// `None` when the row has no id (it cannot be placed or named). Missing `name`,
+    /// `subscriptionId` or `resourceGroup` columns are taken from the id.
+    pub fn read(row: Value) -> Option<Row> {
+        let Value::Object(mut rest) = row else {
+            return None;
+        };
+        let id = take_string(&mut rest, "id")?;
+        let (id_sub, id_rg) = scope_of(&id);
+        let (id_sub, id_rg) = (id_sub.map(String::from), id_rg.map(String::from));
+        let name = take_string(&mut rest, "name")
+            .unwrap_or_else(|| id.rsplit('/').next().unwrap_or_default().to_string());
+        let subscription = take_string(&mut rest, "subscriptionId")
+            .or(id_sub)
+            .unwrap_or_default();
+        let resource_group = take_string(&mut rest, "resourceGroup")
+            .or(id_rg)
+            .unwrap_or_default();
+        Some(Row {
+            id,
+            name,
+            subscription,
+            resource_group,
+            rest,
+        })
+    }
+
+    /// Whether Resource Graph gave the row its `properties`.
+    pub fn has_properties(&self) -> bool {
+        matches!(self.rest.get("properties"), Some(Value::Object(_)))
+    }
+
+    /// `properties.oidcIssuerProfile.issuerURL` (null when absent).
+    pub fn issuer(&self) -> Value {
+        self.rest
+            .get("properties")
+            .and_then(|p| p.get("oidcIssuerProfile"))
+            .and_then(|o| o.get("issuerURL"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// Builds the document (`with_document`; identities only need their id and name),
+    /// keeping only the `properties` keys in `keep` when given.
+    pub fn into_resource(
+        mut self,
+        with_document: bool,
+        keep: Option<&BTreeSet<String>>,
+    ) -> Resource {
+        let doc = if !with_document {
+            Ok(Rcvar::new(Variable::Null))
+        } else {
+            match self.rest.remove("properties") {
+                Some(Value::Object(mut properties)) => {
+                    if let Some(keep) = keep {
+                        properties.retain(|k, _| keep.contains(k));
+                    }
+                    Ok(document(&self.id, &self.name, &mut self.rest, properties))
+                }
+                _ => Err(Cause::BadResponse {
+                    resource: self.id.clone(),
+                    detail: "Resource Graph returned it without properties (missing or null); it may be provisioning or being deleted — run again later, or `readiness check` on it".to_string(),
+                }),
+            }
+        };
+        Resource {
+            id: self.id,
+            name: self.name,
+            subscription: self.subscription,
+            resource_group: self.resource_group,
+            doc,
+            verdicts: None,
+        }
+    }
+}
+
+/// Reads one row into a resource with its document (see [`Row::read`]).
+pub fn resource(
+    row: Value,
+    with_document: bool,
+    keep: Option<&BTreeSet<String>>,
+) -> Option<Resource> {
+    Row::read(row).map(|r| r.into_resource(with_document, keep))
+}
+
+/// `{id, name, type, location, identity, sku, properties}`, as an ARM GET shows them.
+fn document(
+    id: &str,
+    name: &str,
+    map: &mut serde_json::Map<String, Value>,
+    properties: serde_json::Map<String, Value>,
+) -> Rcvar {
+    let mut doc = BTreeMap::new();
+    doc.insert(
+        "id".to_string(),
+        Rcvar::new(Variable::String(id.to_string())),
+    );
+    doc.insert(
+        "name".to_string(),
+        Rcvar::new(Variable::String(name.to_string())),
+    );
+    for key in ["type", "location", "identity", "sku"] {
+        doc.insert(
+            key.to_string(),
+            to_variable(map.remove(key).unwrap_or(Value::Null)),
+        );
+    }
+    doc.insert(
+        "properties".to_string(),
+        to_variable(Value::Object(properties)),
+    );
+    Rcvar::new(Variable::Object(doc))
+}
+
+/// The clusters of one page, and how many rows had no id.
+#[derive(Debug, Default)]
+pub struct ParsedRows {
+    pub rows: Vec<ClusterRow>,
+    pub dropped: usize,
+}
+
+pub fn cluster_rows(rows: Vec<Value>) -> ParsedRows {
+    let mut parsed = ParsedRows::default();
+    for row in rows {
+        match Row::read(row) {
+            Some(r) => parsed.rows.push(r),
+            None => parsed.dropped += 1,
+        }
+    }
+    parsed
+}
+
+/// One page of vaults, registries or identities: their resources, and how many rows had no
+/// id. Vaults and registries are judged here, once each; their documents are kept only when
+/// `keep_documents` (sign-offs record what was observed), so the fleet does not hold
+/// thousands of them while its clusters page in.
+pub fn related_rows(
+    kind: Kind,
+    rows: Vec<Value>,
+    judge: &Judge,
+    keep_documents: bool,
+) -> (Vec<Resource>, usize) {
+    let source = match kind {
+        Kind::Vaults => Some(DocumentSource::ArmKeyVault),
+        Kind::Registries => Some(DocumentSource::ArmRegistry),
+        Kind::Clusters | Kind::Identities => None,
+    };
+    let keep = judge.pruning().keep(kind);
+    let mut dropped = 0;
+    let resources = rows
+        .into_iter()
+        .filter_map(|row| {
+            let Some(mut r) = resource(row, kind != Kind::Identities, keep) else {
+                dropped += 1;
+                return None;
+            };
+            if let (Some(source), Ok(doc)) = (source, &r.doc) {
+                r.verdicts = Some(judge.verdicts(source, doc));
+                if !keep_documents {
+                    r.doc = Err(Cause::Local {
+                        detail: "judged when read; the document was not kept".to_string(),
+                    });
+                }
+            }
+            Some(r)
+        })
+        .collect();
+    (resources, dropped)
+}
+
+/// One kind's resources and how many rows had no id, or why its query failed.
+pub type Found = Result<(Vec<Resource>, usize), Cause>;
+
+/// The resources found beside the clusters, by subscription and resource group.
+pub type Index = HashMap<(String, String), Vec<Resource>>;
+
+/// Key vaults, registries and identities, each as queried (`None`: not needed in this run).
+#[derive(Debug, Default)]
+pub struct Related {
+    pub vaults: Option<Result<Index, Cause>>,
+    pub registries: Option<Result<Index, Cause>>,
+    pub identities: Option<Result<Index, Cause>>,
+    pub dropped: usize,
+}
+
+impl Related {
+    /// Builds the indexes from each kind's rows (or why its query failed).
+    pub fn from_rows(
+        kinds: Vec<(Kind, Result<Vec<Value>, Cause>)>,
+        judge: &Judge,
+        keep_documents: bool,
+    ) -> Self {
+        Self::from_resources(
+            kinds
+                .into_iter()
+                .map(|(kind, rows)| {
+                    (
+                        kind,
+                        rows.map(|rows| related_rows(kind, rows, judge, keep_documents)),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// Builds the indexes from each kind's resources (see [`related_rows`]).
+    pub fn from_resources(kinds: Vec<(Kind, Found)>) -> Self {
+        let mut related = Related::default();
+        for (kind, found) in kinds {
+            let index = found.map(|(resources, dropped)| {
+                related.dropped += dropped;
+                let mut index = Index::new();
+                for r in resources {
+                    index
+                        .entry(group_key(&r.subscription, &r.resource_group))
+                        .or_default()
+                        .push(r);
+                }
+                for list in index.values_mut() {
+                    list.sort_by_cached_key(|r| r.id.to_ascii_lowercase());
+                }
+                index
+            });
+            match kind {
+                Kind::Vaults => related.vaults = Some(index),
+                Kind::Registries => related.registries = Some(index),
+                Kind::Identities => related.identities = Some(index),
+                Kind::Clusters => {}
+            }
+        }
+        related
+    }
+
+    /// Queries each kind (concurrently, within the graph's bound), turning each page into
+    /// documents as it arrives.
+    pub async fn gather(
+        graph: &super::ResourceGraph<'_>,
+        scope: &super::Scope,
+        kinds: &[Kind],
+        judge: &Arc<Judge>,
+        keep_documents: bool,
+    ) -> Self {
+        let results = futures::future::join_all(kinds.iter().map(|&kind| async move {
+            let mut found: Vec<Resource> = Vec::new();
+            let mut dropped = 0;
+            let outcome = graph
+                .each_page(kind, scope, async |page| {
+                    let judge = judge.clone();
+                    match tokio::task::spawn_blocking(move || {
+                        related_rows(kind, page.rows, &judge, keep_documents)
+                    })
+                    .await
+                    {
+                        Ok((resources, d)) => {
+                            found.extend(resources);
+                            dropped += d;
+                            true
+                        }
+                        Err(_) => false,
+                    }
+                })
+                .await;
+            (kind, outcome.map(|_| (found, dropped)))
+        }))
+        .await;
+        Related::from_resources(results)
+    }
+
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (kind, slot) in [
+            (Kind::Vaults, &self.vaults),
+            (Kind::Registries, &self.registries),
+            (Kind::Identities, &self.identities),
+        ] {
+            if let Some(Err(cause)) = slot {
+                out.push(format!(
+                    "the Resource Graph query for {} failed, so their checks are errors: {cause}",
+                    kind.label()
+                ));
+            }
+        }
+        if self.dropped > 0 {
+            out.push(format!(
+                "{} Resource Graph row(s) without an id were ignored",
+                self.dropped
+            ));
+        }
+        out
+    }
+
+    fn slot(&self, kind: Kind) -> Option<&Result<Index, Cause>> {
+        match kind {
+            Kind::Vaults => self.vaults.as_ref(),
+            Kind::Registries => self.registries.as_ref(),
+            Kind::Identities => self.identities.as_ref(),
+            Kind::Clusters => None,
+        }
+    }
+
+    /// The resources of `kind` in the cluster's resource group, or the document that says
+    /// why there are none.
+    pub fn resources(
+        &self,
+        kind: Kind,
+        subscription: &str,
+        resource_group: &str,
+    ) -> Result<&[Resource], Doc> {
+        let where_ = || format!("resource group {resource_group} of subscription {subscription}");
+        match self.slot(kind) {
+            None => Err(Doc {
+                resource: String::new(),
+                value: Err(Cause::Local {
+                    detail: format!("{} were not queried in this run", kind.label()),
+                }),
+                verdicts: None,
+            }),
+            Some(Err(cause)) => Err(Doc {
+                resource: format!("{} in {}", kind.label(), where_()),
+                value: Err(Cause::Local {
+                    detail: format!(
+                        "the Resource Graph query for {} failed: {cause}",
+                        kind.label()
+                    ),
+                }),
+                verdicts: None,
+            }),
+            Some(Ok(index)) => match index.get(&group_key(subscription, resource_group)) {
+                Some(list) if !list.is_empty() => Ok(list.as_slice()),
+                _ => Err(Doc {
+                    resource: String::new(),
+                    value: Err(Cause::NotFound {
+                        resource: format!("a {} in {}", singular(kind), where_()),
+                        message: "Resource Graph lists none there; fleet mode matches it to the cluster by resource group".to_string(),
+                    }),
+                    verdicts: None,
+                }),
+            },
+        }
+    }
+
+    /// Names of the resources of `kind` beside the cluster (for the sign-off's target).
+    pub fn names(&self, kind: Kind, cluster: &Resource) -> Vec<String> {
+        match self.resources(kind, &cluster.subscription, &cluster.resource_group) {
+            Ok(list) => list.iter().map(|r| r.name.clone()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn slot_docs(&self, kind: Kind, cluster: &Resource) -> Slot {
+        match self.resources(kind, &cluster.subscription, &cluster.resource_group) {
+            Ok(list) => Slot::Docs(
+                list.iter()
+                    .map(|r| Doc {
+                        resource: r.id.clone(),
+                        value: r.doc.clone(),
+                        verdicts: r.verdicts.clone(),
+                    })
+                    .collect(),
+            ),
+            Err(doc) => Slot::Docs(vec![doc]),
+        }
+    }
+}
+
+fn singular(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Clusters => "AKS cluster",
+        Kind::Vaults => "key vault",
+        Kind::Registries => "container registry",
+        Kind::Identities => "user-assigned identity",
+    }
+}
+
+/// One document a rule reads, or why it is missing.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub resource: String,
+    pub value: Result<Rcvar, Cause>,
+    /// The rules' verdicts when already judged (vaults and registries, once each).
+    pub verdicts: Option<Verdicts>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Slot {
+    Docs(Vec<Doc>),
+    Skipped(&'static str),
+}
+
+/// Every document of one cluster, by source.
+#[derive(Debug, Clone, Default)]
+pub struct Documents(pub BTreeMap<DocumentSource, Slot>);
+
+/// What a run reads.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub needed: BTreeSet<DocumentSource>,
+    pub deep: bool,
+}
+
+/// The documents of one cluster: its own, its resource group's vaults and registries, and
+/// (with `--deep`) what was read per resource.
+pub fn assemble(
+    plan: &Plan,
+    related: &Related,
+    cluster: &Resource,
+    deep: Option<Vec<(DocumentSource, Vec<Doc>)>>,
+) -> Documents {
+    let mut deep: BTreeMap<DocumentSource, Vec<Doc>> =
+        deep.unwrap_or_default().into_iter().collect();
+    let mut docs = BTreeMap::new();
+    for &source in &plan.needed {
+        let slot = match source {
+            DocumentSource::ArmAks => Slot::Docs(vec![Doc {
+                resource: cluster.id.clone(),
+                value: cluster.doc.clone(),
+                verdicts: None,
+            }]),
+            DocumentSource::ArmKeyVault => related.slot_docs(Kind::Vaults, cluster),
+            DocumentSource::ArmRegistry => related.slot_docs(Kind::Registries, cluster),
+            s if deep_only(s) => match deep.remove(&s) {
+                Some(list) if plan.deep => Slot::Docs(list),
+                _ => Slot::Skipped(NOT_IN_GRAPH),
+            },
+            _ => Slot::Skipped(NOT_AZURE),
+        };
+        docs.insert(source, slot);
+    }
+    Documents(docs)
+}
+
+/// The documents as the engine takes them (for sign-offs, which record the engine's
+/// results with what was observed).
+pub fn engine_documents(docs: &Documents) -> BTreeMap<DocumentSource, SourceDocuments> {
+    docs.0
+        .iter()
+        .map(|(source, slot)| {
+            let converted = match slot {
+                Slot::Skipped(why) => SourceDocuments::NotConfigured(why.to_string()),
+                Slot::Docs(list) => SourceDocuments::Gathered(
+                    list.iter()
+                        .map(|d| Gathered {
+                            resource: d.resource.clone(),
+                            outcome: d.value.as_ref().map(to_json).map_err(Clone::clone),
+                        })
+                        .collect(),
+                ),
+            };
+            (*source, converted)
+        })
+        .collect()
+}
+
+/// Which top-level `properties` keys the rules over each source read, so the rest of a row
+/// is dropped before it becomes a document (AKS rows carry node pools, profiles and status no
+/// rule reads). The analysis is conservative: any expression it cannot follow, a rule that reads
+/// `properties` as a whole, or a check without `observe` (whose evidence is the whole
+/// document) keeps every key. Verdicts and observed evidence are the same either way; a test
+/// holds them equal.
+#[derive(Debug, Clone, Default)]
+pub struct Pruning {
+    /// `None`: keep every key.
+    keep: BTreeMap<DocumentSource, Option<BTreeSet<String>>>,
+}
+
+#[derive(Default)]
+struct Needs {
+    everything: bool,
+    properties: BTreeSet<String>,
+}
+
+/// `a.b.c` (fields only, from the document root) → ["a", "b", "c"].
+fn root_path(ast: &Ast) -> Option<Vec<&str>> {
+    match ast {
+        Ast::Field { name, .. } => Some(vec![name.as_str()]),
+        Ast::Subexpr { lhs, rhs, .. } => match rhs.as_ref() {
+            Ast::Field { name, .. } => root_path(lhs).map(|mut p| {
+                p.push(name.as_str());
+                p
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Records what an expression evaluated at the document root reads.
+fn walk(ast: &Ast, needs: &mut Needs) {
+    if let Some(path) = root_path(ast) {
+        match path.as_slice() {
+            ["properties"] => needs.everything = true,
+            ["properties", key, ..] => {
+                needs.properties.insert((*key).to_string());
+            }
+            // Top-level keys other than `properties` are always kept.
+            _ => {}
+        }
+        return;
+    }
+    match ast {
+        // The right-hand side runs on what the left yields, never on the root.
+        Ast::Subexpr { lhs, .. } | Ast::Projection { lhs, .. } => walk(lhs, needs),
+        Ast::Flatten { node, .. } | Ast::Not { node, .. } | Ast::ObjectValues { node, .. } => {
+            walk(node, needs)
+        }
+        Ast::Comparison { lhs, rhs, .. } | Ast::And { lhs, rhs, .. } | Ast::Or { lhs, rhs, .. } => {
+            walk(lhs, needs);
+            walk(rhs, needs);
+        }
+        Ast::Condition {
+            predicate, then, ..
+        } => {
+            walk(predicate, needs);
+            walk(then, needs);
+        }
+        Ast::Function { args, .. } | Ast::MultiList { elements: args, .. } => {
+            for arg in args {
+                walk(arg, needs);
+            }
+        }
+        Ast::MultiHash { elements, .. } => {
+            for kv in elements {
+                walk(&kv.value, needs);
+            }
+        }
+        // Literals read nothing; an expression reference runs on elements, not the root.
+        Ast::Literal { .. } | Ast::Expref { .. } => {}
+        Ast::Identity { .. } | Ast::Index { .. } | Ast::Slice { .. } | Ast::Field { .. } => {
+            needs.everything = true
+        }
+    }
+}
+
+impl Pruning {
+    pub fn for_checklist(checklist: &Checklist) -> Self {
+        let mut keep: BTreeMap<DocumentSource, Option<BTreeSet<String>>> = BTreeMap::new();
+        for check in checklist.items.iter().flat_map(|i| i.checks.iter()) {
+            let slot = keep
+                .entry(check.source)
+                .or_insert_with(|| Some(BTreeSet::new()));
+            let Some(observe) = &check.observe else {
+                *slot = None;
+                continue;
+            };
+            for text in [check.expect.text(), observe.text()] {
+                let mut needs = Needs::default();
+                match jmespath::parse(text) {
+                    Ok(ast) => walk(&ast, &mut needs),
+                    Err(_) => needs.everything = true,
+                }
+                match (needs.everything, slot.as_mut()) {
+                    (true, _) => *slot = None,
+                    (false, Some(set)) => set.extend(needs.properties),
+                    (false, None) => {}
+                }
+            }
+        }
+        Self { keep }
+    }
+
+    /// Keeps everything (for comparisons).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The `properties` keys to keep for `kind`'s documents (`None`: all).
+    pub fn keep(&self, kind: Kind) -> Option<&BTreeSet<String>> {
+        let source = match kind {
+            Kind::Clusters => DocumentSource::ArmAks,
+            Kind::Vaults => DocumentSource::ArmKeyVault,
+            Kind::Registries => DocumentSource::ArmRegistry,
+            Kind::Identities => return None,
+        };
+        self.keep.get(&source).and_then(Option::as_ref)
+    }
+}
+
+struct Compiled {
+    source: DocumentSource,
+    text: String,
+    ast: Option<jmespath::ast::Ast>,
+    rule: Rule,
+}
+
+/// One rule's verdict on one document: `Ok(passed)`, or why it could not be evaluated.
+pub type Verdict = Result<bool, String>;
+
+/// The verdicts of every rule on one document, by check (`None`: a rule over another source).
+pub type Verdicts = Arc<[Option<Verdict>]>;
+
+/// The checklist's rules, ready to run over many clusters.
+pub struct Judge {
+    /// Every check of the checklist, in order.
+    checks: Vec<Compiled>,
+    /// The checks of each item (ranges into `checks`), in checklist order.
+    items: Vec<std::ops::Range<usize>>,
+    pruning: Pruning,
+}
+
+/// Distinct problems kept per cluster.
+const MAX_PROBLEMS: usize = 5;
+
+impl Judge {
+    pub fn new(checklist: &Checklist) -> Self {
+        let mut checks = Vec::new();
+        let mut items = Vec::new();
+        for item in &checklist.items {
+            let start = checks.len();
+            checks.extend(item.checks.iter().map(|check| Compiled {
+                source: check.source,
+                text: check.expect.text().to_string(),
+                ast: jmespath::parse(check.expect.text()).ok(),
+                rule: check.expect.clone(),
+            }));
+            items.push(start..checks.len());
+        }
+        Self {
+            checks,
+            items,
+            pruning: Pruning::for_checklist(checklist),
+        }
+    }
+
+    pub fn pruning(&self) -> &Pruning {
+        &self.pruning
+    }
+
+    /// The same rules with another pruning (e.g. [`Pruning::none`] to keep whole documents).
+    pub fn with_pruning(mut self, pruning: Pruning) -> Self {
+        self.pruning = pruning;
+        self
+    }
+
+    fn run(&self, check: &Compiled, doc: &Rcvar) -> Verdict {
+        if let Some(ast) = &check.ast {
+            let mut ctx = jmespath::Context::new(&check.text, &RUNTIME);
+            if let Ok(result) = jmespath::interpret(doc, ast, &mut ctx) {
+                return Ok(*result == Variable::Bool(true));
+            }
+        }
+        // The authoritative path, for errors (and anything this runtime cannot run).
+        check.rule.passes(&to_json(doc))
+    }
+
+    /// Every rule over `source` applied to one document, once: a vault or registry shared by
+    /// the clusters of its resource group is judged once, not once per cluster.
+    pub fn verdicts(&self, source: DocumentSource, doc: &Rcvar) -> Verdicts {
+        self.checks
+            .iter()
+            .map(|check| (check.source == source).then(|| self.run(check, doc)))
+            .collect()
+    }
+
+    /// One status per checklist item, and the distinct reasons some checks could not run.
+    pub fn judge(&self, docs: &Documents) -> (Vec<AutoStatus>, Vec<String>) {
+        let mut problems: Vec<String> = Vec::new();
+        let mut note = |text: String| {
+            if problems.len() < MAX_PROBLEMS && !problems.contains(&text) {
+                problems.push(text);
+            }
+        };
+        let statuses = self
+            .items
+            .iter()
+            .map(|range| {
+                let (mut pass, mut fail, mut error) = (false, false, false);
+                for index in range.clone() {
+                    let check = &self.checks[index];
+                    let Some(Slot::Docs(list)) = docs.0.get(&check.source) else {
+                        continue; // skipped
+                    };
+                    for doc in list {
+                        let known = doc
+                            .verdicts
+                            .as_ref()
+                            .and_then(|v| v.get(index).cloned().flatten());
+                        let verdict = match (known, &doc.value) {
+                            (Some(verdict), _) => verdict,
+                            (None, Err(cause)) => {
+                                note(cause.to_string());
+                                error = true;
+                                continue;
+                            }
+                            (None, Ok(v)) => self.run(check, v),
+                        };
+                        match verdict {
+                            Ok(true) => pass = true,
+                            Ok(false) => fail = true,
+                            Err(e) => {
+                                note(format!(
+                                    "the rule could not be evaluated on {}: {e}",
+                                    doc.resource
+                                ));
+                                error = true;
+                            }
+                        }
+                    }
+                }
+                if fail {
+                    AutoStatus::Fail
+                } else if error {
+                    AutoStatus::Error
+                } else if pass {
+                    AutoStatus::Pass
+                } else {
+                    AutoStatus::Manual
+                }
+            })
+            .collect();
+        (statuses, problems)
+    }
+}
+
+pub fn summary_of(statuses: &[AutoStatus]) -> Summary {
+    let mut s = Summary::default();
+    for status in statuses {
+        match status {
+            AutoStatus::Pass => s.pass += 1,
+            AutoStatus::Fail => s.fail += 1,
+            AutoStatus::Error => s.error += 1,
+            AutoStatus::Manual => s.manual += 1,
+        }
+    }
+    s
+}
+
+/// Judges one page of clusters (and writes their sign-offs when asked).
+pub fn judge_page(
+    judge: &Judge,
+    plan: &Plan,
+    related: &Related,
+    clusters: Vec<ClusterRow>,
+    deep: Vec<Vec<(DocumentSource, Vec<Doc>)>>,
+    writer: Option<&super::output::Writer>,
+) -> (Vec<ClusterVerdict>, SignoffsWritten) {
+    let mut written = SignoffsWritten::default();
+    let mut deep = deep.into_iter();
+    let verdicts = clusters
+        .into_iter()
+        .map(|row| {
+            // One cluster at a time: its document is built, judged and dropped.
+            let cluster = row.into_resource(true, judge.pruning().keep(Kind::Clusters));
+            let docs = assemble(plan, related, &cluster, deep.next());
+            let (statuses, problems) = judge.judge(&docs);
+            if let Some(writer) = writer {
+                match writer.write(&cluster, related, &docs, &statuses) {
+                    Ok(_) => written.written += 1,
+                    Err(refused) => written.refused.push(refused),
+                }
+            }
+            ClusterVerdict {
+                summary: summary_of(&statuses),
+                id: cluster.id,
+                name: cluster.name,
+                subscription: cluster.subscription,
+                resource_group: cluster.resource_group,
+                statuses,
+                problems,
+            }
+        })
+        .collect();
+    (verdicts, written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fixture(rel: &str) -> Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/arm")
+            .join(rel);
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    /// An ARM GET document as Resource Graph returns it: lower-case type, the scope columns.
+    fn as_row(mut doc: Value, sub: &str, rg: &str) -> Value {
+        let ty = doc["type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        doc["type"] = json!(ty);
+        doc["subscriptionId"] = json!(sub);
+        doc["resourceGroup"] = json!(rg);
+        doc
+    }
+
+    fn plan(checklist: &Checklist) -> Plan {
+        Plan {
+            needed: super::super::needed_sources(checklist),
+            deep: false,
+        }
+    }
+
+    fn cluster(doc: Value, pruning: &Pruning) -> Resource {
+        Row::read(as_row(doc, "s", "r"))
+            .unwrap()
+            .into_resource(true, pruning.keep(Kind::Clusters))
+    }
+
+    #[test]
+    fn rows_become_arm_shaped_documents() {
+        let row = json!({
+            "id": "/subscriptions/S/resourcegroups/rg1/providers/microsoft.containerservice/managedclusters/c1",
+            "name": "c1", "type": "microsoft.containerservice/managedclusters", "location": "eastus",
+            "subscriptionId": "S", "resourceGroup": "rg1", "tenantId": "t", "tags": {"a": "b"},
+            "identity": {"type": "SystemAssigned"}, "sku": null,
+            "properties": {"enableRBAC": true, "oidcIssuerProfile": {"issuerURL": "https://issuer/"}}
+        });
+        let head = Row::read(row).unwrap();
+        assert!(head.has_properties());
+        assert_eq!(head.issuer(), json!("https://issuer/"));
+        let r = head.into_resource(true, None);
+        let doc = to_json(r.doc.as_ref().unwrap());
+        let keys: Vec<&str> = doc
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "identity",
+                "location",
+                "name",
+                "properties",
+                "sku",
+                "type"
+            ]
+        );
+        assert_eq!(doc["identity"]["type"], "SystemAssigned");
+        assert_eq!(doc["properties"]["enableRBAC"], true);
+        assert_eq!(
+            (r.subscription.as_str(), r.resource_group.as_str()),
+            ("S", "rg1")
+        );
+    }
+
+    #[test]
+    fn missing_scope_columns_come_from_the_id_and_rows_without_id_are_dropped() {
+        let r = resource(
+            json!({"id": "/subscriptions/S2/resourceGroups/RG-X/providers/Microsoft.KeyVault/vaults/kv", "properties": {}}),
+            true,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                r.name.as_str(),
+                r.subscription.as_str(),
+                r.resource_group.as_str()
+            ),
+            ("kv", "S2", "RG-X")
+        );
+        let parsed = cluster_rows(vec![
+            json!({"name": "no-id"}),
+            json!(null),
+            json!({"id": "/subscriptions/a/resourceGroups/b/x/c", "properties": {}}),
+        ]);
+        assert_eq!((parsed.rows.len(), parsed.dropped), (1, 2));
+    }
+
+    #[test]
+    fn rows_without_properties_are_errors_not_failures() {
+        let checklist = crate::checklist::builtin().unwrap();
+        let judge = Judge::new(&checklist);
+        for row in [
+            json!({"id": "/subscriptions/s/resourceGroups/rg/providers/p/c", "properties": null}),
+            json!({"id": "/subscriptions/s/resourceGroups/rg/providers/p/c"}),
+        ] {
+            let head = Row::read(row).unwrap();
+            assert!(!head.has_properties());
+            let cluster = head.into_resource(true, judge.pruning().keep(Kind::Clusters));
+            assert!(cluster.doc.is_err());
+            let docs = assemble(&plan(&checklist), &Related::default(), &cluster, None);
+            let (statuses, problems) = judge.judge(&docs);
+            let private = checklist
+                .items
+                .iter()
+                .position(|i| i.id == "net.private-api-server")
+                .unwrap();
+            assert_eq!(statuses[private], AutoStatus::Error);
+            assert!(!statuses.contains(&AutoStatus::Fail), "{statuses:?}");
+            assert!(
+                problems.iter().any(|p| p.contains("without properties")),
+                "{problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn vaults_and_registries_match_by_resource_group_ignoring_case() {
+        let checklist = crate::checklist::builtin().unwrap();
+        let related = Related::from_rows(
+            vec![
+                (
+                    Kind::Vaults,
+                    Ok(vec![as_row(
+                        fixture("hardened/key-vault.json"),
+                        "SUB-A",
+                        "RG-ONE",
+                    )]),
+                ),
+                (Kind::Registries, Ok(vec![])),
+            ],
+            &Judge::new(&checklist),
+            false,
+        );
+        assert_eq!(
+            related
+                .resources(Kind::Vaults, "sub-a", "rg-one")
+                .unwrap()
+                .len(),
+            1
+        );
+        let missing = related
+            .resources(Kind::Registries, "sub-a", "rg-one")
+            .unwrap_err();
+        assert!(matches!(missing.value, Err(Cause::NotFound { .. })));
+        assert!(related.resources(Kind::Vaults, "sub-b", "rg-one").is_err());
+    }
+
+    /// (cluster, vault, registry) documents covering every flavour and quirk.
+    fn cases() -> Vec<(Value, Value, Value)> {
+        let mut cases: Vec<(Value, Value, Value)> = Vec::new();
+        for flavour in ["hardened", "broken"] {
+            cases.push((
+                fixture(&format!("{flavour}/managed-cluster.json")),
+                fixture(&format!("{flavour}/key-vault.json")),
+                fixture(&format!("{flavour}/registry.json")),
+            ));
+        }
+        for q in [
+            "quirks/managed-cluster-camelcase-azurePolicy.json",
+            "quirks/managed-cluster-enum-casing.json",
+            "quirks/managed-cluster-nulls.json",
+            "quirks/managed-cluster-string-booleans.json",
+        ] {
+            cases.push((
+                fixture(q),
+                fixture("quirks/key-vault-absent-flags.json"),
+                fixture("quirks/registry-no-anonymous-key.json"),
+            ));
+        }
+        cases.push((
+            fixture("hardened/managed-cluster.json"),
+            fixture("quirks/key-vault-acls-deny-no-pna.json"),
+            json!({"id": "/subscriptions/s/resourceGroups/r/providers/x/acr", "properties": {"privateEndpointConnections": "not-a-list"}}),
+        ));
+        cases
+    }
+
+    /// The documents of one case; `keep_documents` as with `--output`.
+    fn documents(
+        case: &(Value, Value, Value),
+        judge: &Judge,
+        checklist: &Checklist,
+        keep_documents: bool,
+    ) -> Documents {
+        let (aks, kv, acr) = case.clone();
+        let related = Related::from_rows(
+            vec![
+                (Kind::Vaults, Ok(vec![as_row(kv, "s", "r")])),
+                (Kind::Registries, Ok(vec![as_row(acr, "s", "r")])),
+            ],
+            judge,
+            keep_documents,
+        );
+        assemble(
+            &plan(checklist),
+            &related,
+            &cluster(aks, judge.pruning()),
+            None,
+        )
+    }
+
+    /// The fast path gives the engine's verdict for every item, on every fixture flavour
+    /// and quirk.
+    #[test]
+    fn verdicts_equal_the_engine_on_every_fixture() {
+        let checklist = crate::checklist::builtin().unwrap();
+        let judge = Judge::new(&checklist);
+        for case in cases() {
+            let kept = documents(&case, &judge, &checklist, true);
+            let engine: Vec<AutoStatus> =
+                crate::engine::evaluate(&checklist, &engine_documents(&kept))
+                    .iter()
+                    .map(|i| i.status)
+                    .collect();
+            // Vaults and registries judged as read, whether their documents are kept or not.
+            for keep_documents in [true, false] {
+                let docs = documents(&case, &judge, &checklist, keep_documents);
+                let (fast, _) = judge.judge(&docs);
+                assert_eq!(
+                    fast, engine,
+                    "{} (documents kept: {keep_documents})",
+                    case.0["id"]
+                );
+            }
+        }
+    }
+
+    /// Dropping the `properties` keys no rule reads changes no verdict and no observed value.
+    #[test]
+    fn pruned_documents_give_the_same_results_and_evidence() {
+        let checklist = crate::checklist::builtin().unwrap();
+        let pruning = Pruning::for_checklist(&checklist);
+        let aks = pruning
+            .keep(Kind::Clusters)
+            .expect("the built-in AKS rules are analysable");
+        for key in [
+            "apiServerAccessProfile",
+            "networkProfile",
+            "aadProfile",
+            "addonProfiles",
+            "enableRBAC",
+        ] {
+            assert!(aks.contains(key), "{key}: {aks:?}");
+        }
+        assert!(!aks.contains("agentPoolProfiles"), "{aks:?}");
+        assert!(pruning.keep(Kind::Vaults).is_some() && pruning.keep(Kind::Registries).is_some());
+        let (pruned_judge, whole_judge) = (
+            Judge::new(&checklist),
+            Judge::new(&checklist).with_pruning(Pruning::none()),
+        );
+        for case in cases() {
+            let full = crate::engine::evaluate(
+                &checklist,
+                &engine_documents(&documents(&case, &whole_judge, &checklist, true)),
+            );
+            let pruned = crate::engine::evaluate(
+                &checklist,
+                &engine_documents(&documents(&case, &pruned_judge, &checklist, true)),
+            );
+            for (a, b) in full.iter().zip(&pruned) {
+                assert_eq!(a.status, b.status, "{}", a.id);
+                assert_eq!(a.checks, b.checks, "{}", a.id);
+            }
+        }
+    }
+
+    #[test]
+    fn pruning_keeps_everything_when_a_rule_reads_the_whole_document() {
+        let text = |expect: &str, observe: Option<&str>| {
+            format!(
+                "schema_version = 1\nid = \"t\"\ntitle = \"t\"\nversion = \"1\"\n\n[[items]]\nid = \"a.b\"\nphase = \"before-deployment\"\ncategory = \"x\"\ntitle = \"t\"\nguidance = \"g\"\n\n[[items.checks]]\nsource = \"arm:aks\"\nexpect = {expect:?}\n{}explain = \"e\"\n",
+                observe
+                    .map(|o| format!("observe = {o:?}\n"))
+                    .unwrap_or_default()
+            )
+        };
+        let keep = |expect: &str, observe: Option<&str>| {
+            let checklist = crate::checklist::load_str("t.toml", &text(expect, observe)).unwrap();
+            Pruning::for_checklist(&checklist)
+                .keep(Kind::Clusters)
+                .cloned()
+        };
+        let set = |keys: &[&str]| Some(keys.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>());
+        assert_eq!(
+            keep("properties.a.b == `true`", Some("{x: properties.c}")),
+            set(&["a", "c"])
+        );
+        assert_eq!(
+            keep(
+                "length(properties.l[?x == `1`]) > `0`",
+                Some("identity.type")
+            ),
+            set(&["l"])
+        );
+        assert_eq!(
+            keep("properties.a == `true`", None),
+            None,
+            "no observe: the whole document is evidence"
+        );
+        assert_eq!(keep("keys(properties) == `[]`", Some("name")), None);
+        assert_eq!(keep("length(@) > `0`", Some("name")), None);
+        assert_eq!(keep("properties.* | length(@) > `0`", Some("name")), None);
+    }
+
+    #[test]
+    fn sources_outside_the_graph_are_skipped_without_deep() {
+        let checklist = crate::checklist::builtin().unwrap();
+        let cluster = cluster(fixture("hardened/managed-cluster.json"), &Pruning::none());
+        let docs = assemble(&plan(&checklist), &Related::default(), &cluster, None);
+        assert!(
+            matches!(docs.0[&DocumentSource::ArmAksDiagnosticSettings], Slot::Skipped(why) if why.contains("--deep"))
+        );
+        assert!(matches!(
+            docs.0[&DocumentSource::TerraformVariables],
+            Slot::Skipped(_)
+        ));
+        let (statuses, _) = Judge::new(&checklist).judge(&docs);
+        let diag = checklist
+            .items
+            .iter()
+            .position(|i| i.id == "mon.diagnostic-settings")
+            .unwrap();
+        assert_eq!(statuses[diag], AutoStatus::Manual);
+    }
+}

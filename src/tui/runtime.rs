@@ -1,0 +1,507 @@
+//! The runtime around [`update`]: the terminal's lifecycle, input, signals, the automatic
+//! checks in tokio tasks, and the effects, executed through the [`Session`].
+//!
+//! The terminal is restored on every way out: normal exit and errors (a guard restores on
+//! drop), panics — in the UI thread or a background task — (a hook restores, reports and
+//! exits), and SIGTERM / SIGHUP / SIGINT (they arrive as messages and end the loop).
+
+use std::collections::VecDeque;
+use std::io::{BufWriter, Stdout, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use super::resume;
+use super::state::{ChecksFailed, Config, Effect, Msg, State, TestPanic, update};
+use super::theme::ColorChoice;
+use super::view::render;
+use crate::checklist::Checklist;
+use crate::cli::SourceArgs;
+use crate::engine::{self, EngineError};
+use crate::exit::Failure;
+use crate::session::Session;
+use crate::signoff::{Status, Target};
+use crate::sources::azure::discovery::DiscoveryError;
+
+/// What the full-screen wizard needs beyond the session.
+pub struct Options {
+    pub author: String,
+    pub attestation_path: PathBuf,
+    pub sources: SourceArgs,
+    pub color: ColorChoice,
+}
+
+/// How the wizard ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub answered_this_run: usize,
+    /// The signal that ended it, if one did.
+    pub stopped_by: Option<String>,
+    pub log_path: Option<PathBuf>,
+}
+
+type Backend = CrosstermBackend<BufWriter<Stdout>>;
+
+/// Whether raw mode and the alternate screen are on (so restoring happens once).
+static TERMINAL_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Leaves raw mode and the alternate screen and shows the cursor. Safe to call twice and
+/// from the panic hook.
+pub fn restore_terminal() {
+    if TERMINAL_ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = crossterm::terminal::disable_raw_mode();
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            LeaveAlternateScreen,
+            crossterm::cursor::Show
+        );
+    }
+}
+
+/// Owns the terminal; dropping it restores the terminal.
+struct TerminalGuard {
+    terminal: Terminal<Backend>,
+}
+
+impl TerminalGuard {
+    fn enter() -> std::io::Result<Self> {
+        crossterm::terminal::enable_raw_mode()?;
+        TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
+        // A plain clear: `Terminal::clear` would ask the terminal for the cursor position.
+        let started = crossterm::execute!(
+            std::io::stdout(),
+            EnterAlternateScreen,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )
+        .and_then(|()| {
+            Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+                1 << 16,
+                std::io::stdout(),
+            )))
+        });
+        match started {
+            Ok(terminal) => Ok(Self { terminal }),
+            Err(e) => {
+                restore_terminal();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = self.terminal.backend_mut().flush();
+        restore_terminal();
+    }
+}
+
+/// A panic anywhere (this thread or a tokio worker) restores the terminal, says where the
+/// work is, and exits: the screen is never left garbled.
+fn install_panic_hook(signoff: PathBuf, log: Option<PathBuf>) {
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        tracing::error!("panic: {info}");
+        eprintln!("readiness stopped because of a bug: {info}");
+        eprintln!(
+            "Every answer you confirmed is saved in {}.",
+            signoff.display()
+        );
+        if let Some(log) = &log {
+            eprintln!("The log is {}.", log.display());
+        }
+        std::process::exit(101);
+    }));
+}
+
+/// Logs go to a file (never to the screen): `<state dir>/readiness.log`, filtered by
+/// `READINESS_LOG` (default `readiness=info`).
+fn init_logging(
+    dir: Option<&Path>,
+) -> (
+    Option<tracing_appender::non_blocking::WorkerGuard>,
+    Option<PathBuf>,
+) {
+    let dir = dir.map_or_else(|| std::env::temp_dir().join("readiness"), Path::to_path_buf);
+    if std::fs::create_dir_all(&dir).is_err() {
+        return (None, None);
+    }
+    let Ok(appender) = tracing_appender::rolling::RollingFileAppender::builder()
+        .rotation(tracing_appender::rolling::Rotation::NEVER)
+        .filename_prefix("readiness")
+        .filename_suffix("log")
+        .build(&dir)
+    else {
+        return (None, None);
+    };
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("READINESS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("readiness=info"));
+    let installed = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .is_ok();
+    if installed {
+        (Some(guard), Some(dir.join("readiness.log")))
+    } else {
+        (None, None)
+    }
+}
+
+fn test_panic() -> Option<TestPanic> {
+    match std::env::var("READINESS_TEST_PANIC").as_deref() {
+        Ok("render") => Some(TestPanic::Render),
+        Ok("task") => Some(TestPanic::Task),
+        _ => None,
+    }
+}
+
+/// Keys and resizes from the terminal, on their own thread (crossterm reads block).
+fn spawn_input(tx: Sender<Msg>, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            match event::poll(Duration::from_millis(200)) {
+                Ok(false) => continue,
+                Ok(true) => {}
+                Err(e) => {
+                    tracing::error!("reading the terminal failed: {e}");
+                    let _ = tx.send(Msg::Signal("a terminal read error".into()));
+                    return;
+                }
+            }
+            let msg = match event::read() {
+                Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => Msg::Key(key),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!("reading the terminal failed: {e}");
+                    Msg::Signal("a terminal read error".into())
+                }
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM, SIGHUP and SIGINT become a message, so the loop ends and restores the terminal.
+/// The handlers are registered before this returns.
+#[cfg(unix)]
+fn spawn_signals(runtime: &tokio::runtime::Runtime, tx: Sender<Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let _entered = runtime.enter();
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("could not install the signal handlers");
+        return;
+    };
+    runtime.spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = hup.recv() => "SIGHUP",
+            _ = int.recv() => "SIGINT",
+        };
+        let _ = tx.send(Msg::Signal(name.into()));
+    });
+}
+
+#[cfg(not(unix))]
+fn spawn_signals(_runtime: &tokio::runtime::Runtime, _tx: Sender<Msg>) {}
+
+/// Runs the automatic checks (every item, or one) in a task that reports through `tx`.
+fn spawn_checks(
+    runtime: &tokio::runtime::Runtime,
+    tx: Sender<Msg>,
+    session: &Session,
+    sources: &SourceArgs,
+    run: u64,
+    only: Option<String>,
+) -> tokio::task::JoinHandle<()> {
+    let mut checklist: Checklist = session.checklist.clone();
+    if let Some(id) = &only {
+        checklist.items.retain(|i| i.id == *id);
+    }
+    let target: Target = session.signoff.target.clone();
+    let sources = sources.clone();
+    let now = session.clock.now();
+    runtime.spawn(async move {
+        let config = match crate::commands::source_config(&sources, &target).await {
+            Ok(c) => c,
+            Err(f) => {
+                let _ = tx.send(Msg::ChecksDone {
+                    run,
+                    result: Err(ChecksFailed {
+                        message: f.message,
+                        clusters: Vec::new(),
+                    }),
+                });
+                return;
+            }
+        };
+        let _ = tx.send(Msg::ChecksConfigured {
+            run,
+            skipped_because: config.arm_skipped_because.clone(),
+        });
+        let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel();
+        let forward = {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while let Some(progress) = progress_rx.recv().await {
+                    let _ = tx.send(Msg::CheckProgress { run, progress });
+                }
+            })
+        };
+        let bound = Duration::from_secs(sources.timeout.saturating_mul(4));
+        let outcome = tokio::time::timeout(
+            bound,
+            engine::run(&checklist, &config, now, Some(progress_tx)),
+        )
+        .await;
+        let _ = forward.await;
+        let failed =
+            |message: String, clusters: Vec<String>| Err(ChecksFailed { message, clusters });
+        let result = match outcome {
+            Err(_) => failed(
+                format!(
+                    "the checks did not finish within {} s (4 × --timeout)",
+                    bound.as_secs()
+                ),
+                Vec::new(),
+            ),
+            Ok(Err(EngineError::Discovery(e))) => {
+                let clusters = match &e {
+                    DiscoveryError::Ambiguous {
+                        flag, candidates, ..
+                    } if *flag == "--cluster" => candidates.clone(),
+                    _ => Vec::new(),
+                };
+                failed(e.to_string(), clusters)
+            }
+            Ok(Err(e)) => failed(e.to_string(), Vec::new()),
+            Ok(Ok(report)) => Ok(report),
+        };
+        tracing::info!(run, ok = result.is_ok(), "automatic checks finished");
+        let _ = tx.send(Msg::ChecksDone { run, result });
+    })
+}
+
+/// Executes one effect through the session; the result comes back as a message.
+fn execute(effect: Effect, session: &mut Session) -> Option<Msg> {
+    match effect {
+        Effect::SaveAnswer { item, input } => {
+            let status = input.status.unwrap_or(Status::Pass);
+            let result = session
+                .record(&item, input)
+                .map(|r| (session.signoff.clone(), r.signature_cleared))
+                .map_err(|e| e.to_string());
+            tracing::info!(%item, %status, ok = result.is_ok(), "answer");
+            Some(Msg::AnswerSaved {
+                item,
+                status,
+                result,
+            })
+        }
+        Effect::SetTarget(target) => Some(Msg::TargetSaved(
+            session
+                .set_target(target)
+                .map(|r| (session.signoff.clone(), r.signature_cleared))
+                .map_err(|e| e.to_string()),
+        )),
+        Effect::Sign { name, role } => Some(Msg::Signed(
+            session
+                .sign(&name, &role)
+                .map(|()| session.signoff.clone())
+                .map_err(|e| e.to_string()),
+        )),
+        Effect::WriteAttestation(path) => Some(Msg::AttestationWritten(
+            crate::plain::write_attestation(session, &path)
+                .map(|()| std::path::absolute(&path).unwrap_or(path))
+                .map_err(|e| e.to_string()),
+        )),
+        Effect::RecordAuto(records) => Some(Msg::AutoRecorded(
+            session
+                .record_auto(records, None)
+                .map(|()| session.signoff.clone())
+                .map_err(|e| e.to_string()),
+        )),
+        // Handled by the loop.
+        Effect::RunChecks { .. } | Effect::Quit => None,
+    }
+}
+
+/// Runs the full-screen wizard until the operator quits.
+pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
+    let state_dir = resume::state_dir();
+    let (_log_guard, log_path) = init_logging(state_dir.as_deref());
+    tracing::info!(signoff = %session.path.display(), "full-screen wizard starting");
+    let color = options
+        .color
+        .enabled(std::env::var_os("NO_COLOR").as_deref());
+    crossterm::style::force_color_output(color);
+    let position_file = state_dir
+        .as_deref()
+        .map(|d| resume::file_for(d, &session.path));
+    let resume_at = position_file
+        .as_deref()
+        .and_then(|f| resume::load(f, &session.path, &session.checklist));
+    let config = Config {
+        author: options.author.clone(),
+        signoff_path: session.path.clone(),
+        attestation_path: options.attestation_path.clone(),
+        color,
+        offline: options.sources.offline,
+        log_path: log_path.clone(),
+    };
+    let mut state = State::new(
+        session.checklist.clone(),
+        session.signoff.clone(),
+        session.clock,
+        config,
+        resume_at,
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("readiness-checks")
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
+    let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+    spawn_signals(&runtime, tx.clone());
+
+    install_panic_hook(session.path.clone(), log_path.clone());
+    let result = TerminalGuard::enter()
+        .map_err(|e| format!("cannot open the terminal: {e}"))
+        .and_then(|mut guard| {
+            let stop = Arc::new(AtomicBool::new(false));
+            spawn_input(tx.clone(), stop.clone());
+            let result = event_loop(
+                &mut guard.terminal,
+                &mut state,
+                &mut session,
+                &runtime,
+                (&tx, &rx),
+                &options.sources,
+                position_file.as_deref(),
+            );
+            stop.store(true, Ordering::SeqCst);
+            if let Some(file) = &position_file {
+                let _ = resume::save(file, &session.path, &state.position());
+            }
+            // Dropping the guard restores the terminal.
+            drop(guard);
+            result.map_err(|e| format!("the terminal failed: {e}"))
+        });
+    // The default panic report again, now that the terminal is restored.
+    let _ = std::panic::take_hook();
+    runtime.shutdown_background();
+    tracing::info!(
+        answered = state.answered_this_run,
+        "full-screen wizard closed"
+    );
+    result.map_err(Failure::bad_input)?;
+    Ok(Outcome {
+        answered_this_run: state.answered_this_run,
+        stopped_by: state.stopped_by.clone(),
+        log_path,
+    })
+}
+
+fn event_loop(
+    terminal: &mut Terminal<Backend>,
+    state: &mut State,
+    session: &mut Session,
+    runtime: &tokio::runtime::Runtime,
+    (tx, rx): (&Sender<Msg>, &Receiver<Msg>),
+    sources: &SourceArgs,
+    position_file: Option<&Path>,
+) -> std::io::Result<()> {
+    let size = terminal.size()?;
+    state.size = (size.width, size.height);
+    let test_panic = test_panic();
+    let mut last_position = state.position();
+    let mut checks: Option<tokio::task::JoinHandle<()>> = None;
+    let mut seen_key = false;
+    let tick = Duration::from_millis(100);
+    let mut next_tick = Instant::now() + tick;
+
+    terminal.draw(|f| render(state, f))?;
+    let mut queue = VecDeque::from([Msg::Start]);
+    loop {
+        if queue.is_empty() {
+            if state.animating() && Instant::now() >= next_tick {
+                queue.push_back(Msg::Tick);
+                next_tick = Instant::now() + tick;
+            } else {
+                let msg = if state.animating() {
+                    match rx.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+                        Ok(m) => m,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                    }
+                } else {
+                    match rx.recv() {
+                        Ok(m) => m,
+                        Err(_) => return Ok(()),
+                    }
+                };
+                queue.push_back(msg);
+                queue.extend(rx.try_iter());
+            }
+        }
+        while let Some(msg) = queue.pop_front() {
+            if matches!(msg, Msg::Key(_)) && !seen_key {
+                seen_key = true;
+                match test_panic {
+                    Some(TestPanic::Render) => state.panic_in_render = true,
+                    Some(TestPanic::Task) => {
+                        runtime.spawn(async {
+                            panic!("READINESS_TEST_PANIC=task: a forced panic in a background task")
+                        });
+                    }
+                    None => {}
+                }
+            }
+            for effect in update(state, msg) {
+                match effect {
+                    Effect::Quit => return Ok(()),
+                    Effect::RunChecks { run, only } => {
+                        // Single flight: a new run replaces the one in progress.
+                        if let Some(previous) = checks.take() {
+                            previous.abort();
+                        }
+                        checks = Some(spawn_checks(
+                            runtime,
+                            tx.clone(),
+                            session,
+                            sources,
+                            run,
+                            only,
+                        ));
+                    }
+                    other => queue.extend(execute(other, session)),
+                }
+            }
+        }
+        let position = state.position();
+        if position != last_position {
+            if let Some(file) = position_file {
+                let _ = resume::save(file, &session.path, &position);
+            }
+            last_position = position;
+        }
+        terminal.draw(|f| render(state, f))?;
+    }
+}

@@ -1,0 +1,1620 @@
+//! The full-screen wizard's state and its one update function: a message in, the state
+//! changed, effects out. Nothing here does I/O: the runtime executes the effects (save an
+//! answer through the [`Session`](crate::session::Session), run the checks, write the
+//! attestation, quit) and their results come back as messages.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use crossterm::event::KeyEvent;
+use jiff::civil::Date;
+
+use super::field::TextField;
+use super::keymap::{self, Action, Context, Key};
+use super::theme::Theme;
+use crate::checklist::{Checklist, DocumentSource, Item, Phase};
+use crate::clock::Clock;
+use crate::engine::{AutoStatus, CheckStatus, ItemResult, Progress, Report, Summary};
+use crate::session::{AnswerError, AnswerInput, validate_answer};
+use crate::signoff::{AutoRecord, Mark, SignOff, Status, Target};
+
+/// What the wizard is told at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Recorded as `answered_by`.
+    pub author: String,
+    pub signoff_path: PathBuf,
+    pub attestation_path: PathBuf,
+    pub color: bool,
+    /// `--offline`: the automatic checks skip every network source.
+    pub offline: bool,
+    /// Where the log goes, shown in Help.
+    pub log_path: Option<PathBuf>,
+}
+
+/// Where the operator is: remembered between runs (see [`super::resume`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub phase: Phase,
+    pub item: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Success,
+    Error,
+}
+
+/// The status line: what just happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub tone: Tone,
+    pub text: String,
+    /// About the automatic checks: the next checks notice may replace it.
+    pub about_checks: bool,
+}
+
+/// Everything that can happen: keys, the terminal, results of effects, the checks' progress.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// The wizard opened: start the automatic checks.
+    Start,
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// Animation step, sent only while something animates.
+    Tick,
+    /// The answer was saved (the new sign-off and whether a signature was removed), or not.
+    AnswerSaved {
+        item: String,
+        status: Status,
+        result: Result<(SignOff, bool), String>,
+    },
+    TargetSaved(Result<(SignOff, bool), String>),
+    Signed(Result<SignOff, String>),
+    AttestationWritten(Result<PathBuf, String>),
+    AutoRecorded(Result<SignOff, String>),
+    ChecksConfigured {
+        run: u64,
+        skipped_because: Option<String>,
+    },
+    CheckProgress {
+        run: u64,
+        progress: Progress,
+    },
+    ChecksDone {
+        run: u64,
+        result: Result<Report, ChecksFailed>,
+    },
+    /// SIGTERM, SIGHUP or SIGINT: leave, restoring the terminal.
+    Signal(String),
+}
+
+/// Why the automatic checks could not run at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecksFailed {
+    pub message: String,
+    /// Clusters found when the resource group holds more than one (pick one on Target).
+    pub clusters: Vec<String>,
+}
+
+/// What the runtime does for the update function.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    SaveAnswer {
+        item: String,
+        input: AnswerInput,
+    },
+    SetTarget(Target),
+    Sign {
+        name: String,
+        role: String,
+    },
+    WriteAttestation(PathBuf),
+    /// Start run `run` of the automatic checks (all items, or one); replaces a running one.
+    RunChecks {
+        run: u64,
+        only: Option<String>,
+    },
+    RecordAuto(Vec<(String, AutoRecord)>),
+    Quit,
+}
+
+/// The automatic checks: the run in progress or the last one.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    pub run: u64,
+    pub running: bool,
+    pub only: Option<String>,
+    pub discovering: bool,
+    /// Sources whose documents have not arrived yet in this run.
+    pub pending: BTreeSet<DocumentSource>,
+    pub fetched: usize,
+    /// Azure documents to read, once discovery has said.
+    pub documents: usize,
+    pub skipped_because: Option<String>,
+    pub summary: Option<Summary>,
+    pub failed: Option<String>,
+    /// The latest result per item, including checks that were skipped and why.
+    pub live: BTreeMap<String, ItemResult>,
+}
+
+/// What the automatic column shows for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemCheck {
+    /// The item has no automatic checks.
+    Manual,
+    /// Its documents are loading (or being evaluated).
+    Checking,
+    Result(AutoStatus),
+    /// Every check was skipped (offline, no target).
+    Skipped,
+    /// Automatic, not run yet.
+    NotRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Open,
+    /// Answered fail, or the automatic result fails.
+    Failing,
+    Manual,
+    Automatic,
+    Category(String),
+}
+
+impl Filter {
+    pub fn label(&self) -> String {
+        match self {
+            Filter::All => "all".into(),
+            Filter::Open => "open".into(),
+            Filter::Failing => "failing".into(),
+            Filter::Manual => "manual".into(),
+            Filter::Automatic => "automatic".into(),
+            Filter::Category(c) => format!("category {c}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemsView {
+    pub phase: Phase,
+    /// Index into the filtered list.
+    pub selected: usize,
+    pub filter: Filter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerField {
+    Status,
+    Note,
+    Evidence,
+    Override,
+    Justification,
+    Expires,
+}
+
+impl AnswerField {
+    pub fn label(self) -> &'static str {
+        match self {
+            AnswerField::Status => "Status",
+            AnswerField::Note => "Note",
+            AnswerField::Evidence => "Evidence",
+            AnswerField::Override => "Why override",
+            AnswerField::Justification => "Justification",
+            AnswerField::Expires => "Expires on",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerForm {
+    pub item: String,
+    pub status: Status,
+    pub note: TextField,
+    /// Links or paths, separated by commas.
+    pub evidence: TextField,
+    pub override_reason: TextField,
+    pub justification: TextField,
+    pub expires: TextField,
+    pub focus: AnswerField,
+    pub error: Option<String>,
+    /// The automatic result when the form opened: a contradicting status needs a reason.
+    pub auto: Option<AutoStatus>,
+}
+
+impl AnswerForm {
+    pub fn needs_override(&self) -> bool {
+        self.auto.is_some_and(|a| contradicts(a, self.status))
+    }
+
+    /// The fields shown for the chosen status.
+    pub fn fields(&self) -> Vec<AnswerField> {
+        let mut f = vec![
+            AnswerField::Status,
+            AnswerField::Note,
+            AnswerField::Evidence,
+        ];
+        if self.needs_override() {
+            f.push(AnswerField::Override);
+        }
+        if self.status == Status::RiskAccepted {
+            f.extend([AnswerField::Justification, AnswerField::Expires]);
+        }
+        f
+    }
+
+    pub fn text(&self, field: AnswerField) -> Option<&TextField> {
+        match field {
+            AnswerField::Status => None,
+            AnswerField::Note => Some(&self.note),
+            AnswerField::Evidence => Some(&self.evidence),
+            AnswerField::Override => Some(&self.override_reason),
+            AnswerField::Justification => Some(&self.justification),
+            AnswerField::Expires => Some(&self.expires),
+        }
+    }
+
+    fn text_mut(&mut self, field: AnswerField) -> Option<&mut TextField> {
+        match field {
+            AnswerField::Status => None,
+            AnswerField::Note => Some(&mut self.note),
+            AnswerField::Evidence => Some(&mut self.evidence),
+            AnswerField::Override => Some(&mut self.override_reason),
+            AnswerField::Justification => Some(&mut self.justification),
+            AnswerField::Expires => Some(&mut self.expires),
+        }
+    }
+}
+
+/// The target fields in file order: (sign-off field, label, placeholder).
+pub const TARGET_FIELDS: [(&str, &str, &str); 7] = [
+    ("name", "Deployment name", "e.g. robotics-prod-westeurope"),
+    ("environment", "Environment", "dev, staging, prod, …"),
+    ("subscription", "Subscription", "Azure subscription id"),
+    ("resource_group", "Resource group", "the resource group"),
+    (
+        "cluster",
+        "AKS cluster",
+        "optional: found if it is the only one",
+    ),
+    (
+        "key_vault",
+        "Key vault",
+        "optional: found if it is the only one",
+    ),
+    (
+        "registry",
+        "Registry",
+        "optional: found if it is the only one",
+    ),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetForm {
+    /// One per [`TARGET_FIELDS`] entry.
+    pub fields: Vec<TextField>,
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignForm {
+    pub name: TextField,
+    pub role: TextField,
+    /// 0: name, 1: role.
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickFor {
+    Filter(Vec<Filter>),
+    /// Index into [`TARGET_FIELDS`].
+    TargetField(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub purpose: PickFor,
+    pub title: String,
+    pub options: Vec<String>,
+    pub selected: usize,
+}
+
+/// The screens, stacked: the overview at the bottom, Esc pops the top one. Forms and pick
+/// lists are drawn over the screen below them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Overview { phase: usize },
+    Items(ItemsView),
+    Detail { item: String, scroll: u16 },
+    Answer(AnswerForm),
+    Target(TargetForm),
+    Review { scroll: u16 },
+    Sign(SignForm),
+    Pick(Picker),
+    Help { scroll: u16 },
+}
+
+impl Screen {
+    pub fn context(&self) -> Context {
+        match self {
+            Screen::Overview { .. } => Context::Overview,
+            Screen::Items(_) => Context::Items,
+            Screen::Detail { .. } => Context::Detail,
+            Screen::Answer(_) | Screen::Sign(_) => Context::Form,
+            Screen::Target(_) => Context::Target,
+            Screen::Review { .. } => Context::Review,
+            Screen::Pick(_) => Context::Picker,
+            Screen::Help { .. } => Context::Help,
+        }
+    }
+
+    /// Drawn over the screen below.
+    pub fn is_popup(&self) -> bool {
+        matches!(self, Screen::Answer(_) | Screen::Sign(_) | Screen::Pick(_))
+    }
+}
+
+/// Forced panics for the end-to-end tests (`READINESS_TEST_PANIC=render|task`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestPanic {
+    Render,
+    Task,
+}
+
+pub struct State {
+    pub checklist: Checklist,
+    pub signoff: SignOff,
+    pub clock: Clock,
+    pub config: Config,
+    pub theme: Theme,
+    /// The terminal's size (columns, rows).
+    pub size: (u16, u16),
+    pub screens: Vec<Screen>,
+    pub checks: Checks,
+    pub message: Option<Message>,
+    /// Animation frame.
+    pub tick: u64,
+    pub answered_this_run: usize,
+    /// Values found in Azure, by target field, to pick from on the Target screen.
+    pub discovered: BTreeMap<&'static str, Vec<String>>,
+    pub attestation_written: Option<PathBuf>,
+    /// Why the wizard is closing, when a signal closed it.
+    pub stopped_by: Option<String>,
+    /// Test hook: the next render panics.
+    pub panic_in_render: bool,
+    next_run: u64,
+}
+
+/// An answer contradicts the automatic result when one says pass and the other fail.
+pub fn contradicts(auto: AutoStatus, status: Status) -> bool {
+    matches!(
+        (auto, status),
+        (AutoStatus::Fail, Status::Pass) | (AutoStatus::Pass, Status::Fail)
+    )
+}
+
+impl State {
+    pub fn new(
+        checklist: Checklist,
+        signoff: SignOff,
+        clock: Clock,
+        config: Config,
+        resume: Option<Position>,
+    ) -> Self {
+        let mut state = Self {
+            theme: Theme::new(config.color),
+            checklist,
+            signoff,
+            clock,
+            config,
+            size: (80, 24),
+            screens: vec![Screen::Overview { phase: 0 }],
+            checks: Checks::default(),
+            message: None,
+            tick: 0,
+            answered_this_run: 0,
+            discovered: BTreeMap::new(),
+            attestation_written: None,
+            stopped_by: None,
+            panic_in_render: false,
+            next_run: 0,
+        };
+        if let Some(position) = resume {
+            state.resume(position);
+        }
+        state
+    }
+
+    /// Opens the phase (and item) the operator was on; anything unknown is ignored.
+    fn resume(&mut self, position: Position) {
+        let phase = Phase::ALL
+            .iter()
+            .position(|p| *p == position.phase)
+            .unwrap_or(0);
+        self.screens = vec![Screen::Overview { phase }];
+        let Some(id) = position.item else { return };
+        if let Some(selected) = self
+            .checklist
+            .items_in(position.phase)
+            .position(|i| i.id == id)
+        {
+            self.screens.push(Screen::Items(ItemsView {
+                phase: position.phase,
+                selected,
+                filter: Filter::All,
+            }));
+        }
+    }
+
+    pub fn top(&self) -> &Screen {
+        self.screens
+            .last()
+            .unwrap_or(&Screen::Overview { phase: 0 })
+    }
+
+    pub fn context(&self) -> Context {
+        self.top().context()
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < super::view::MIN_WIDTH || self.size.1 < super::view::MIN_HEIGHT
+    }
+
+    /// Something moves on screen, so the runtime sends ticks.
+    pub fn animating(&self) -> bool {
+        self.checks.running
+    }
+
+    /// Where the operator is, for resuming: the phase and item of the nearest list or detail.
+    pub fn position(&self) -> Position {
+        for screen in self.screens.iter().rev() {
+            match screen {
+                Screen::Detail { item, .. } => {
+                    if let Some(i) = self.checklist.item(item) {
+                        return Position {
+                            phase: i.phase,
+                            item: Some(i.id.clone()),
+                        };
+                    }
+                }
+                Screen::Items(view) => {
+                    return Position {
+                        phase: view.phase,
+                        item: self.visible(view).get(view.selected).map(|i| i.id.clone()),
+                    };
+                }
+                Screen::Overview { phase } => {
+                    return Position {
+                        phase: Phase::ALL.get(*phase).copied().unwrap_or(Phase::ALL[0]),
+                        item: None,
+                    };
+                }
+                _ => {}
+            }
+        }
+        Position {
+            phase: Phase::ALL[0],
+            item: None,
+        }
+    }
+
+    pub fn mark(&self, item: &Item) -> Mark {
+        self.signoff.mark(&item.id)
+    }
+
+    /// The last recorded automatic verdict.
+    pub fn auto_status(&self, item: &Item) -> Option<AutoStatus> {
+        self.signoff
+            .auto
+            .get(&item.id)
+            .map(|r| r.status)
+            .filter(|s| *s != AutoStatus::Manual)
+    }
+
+    fn in_scope(&self, item: &Item) -> bool {
+        self.checks.running && self.checks.only.as_ref().is_none_or(|id| *id == item.id)
+    }
+
+    pub fn item_check(&self, item: &Item) -> ItemCheck {
+        if !item.is_automated() {
+            return ItemCheck::Manual;
+        }
+        if self.in_scope(item) {
+            return ItemCheck::Checking;
+        }
+        if let Some(status) = self.auto_status(item) {
+            return ItemCheck::Result(status);
+        }
+        match self.checks.live.get(&item.id) {
+            Some(r) if r.checks.iter().all(|c| c.status == CheckStatus::Skipped) => {
+                ItemCheck::Skipped
+            }
+            Some(r) if r.status != AutoStatus::Manual => ItemCheck::Result(r.status),
+            _ => ItemCheck::NotRun,
+        }
+    }
+
+    /// Sources of `item` whose documents are still loading in this run.
+    pub fn pending_sources(&self, item: &Item) -> Vec<DocumentSource> {
+        if !self.in_scope(item) {
+            return Vec::new();
+        }
+        let mut out: Vec<DocumentSource> = item
+            .checks
+            .iter()
+            .map(|c| c.source)
+            .filter(|s| self.checks.pending.contains(s))
+            .collect();
+        out.dedup();
+        out
+    }
+
+    pub fn matches(&self, filter: &Filter, item: &Item) -> bool {
+        match filter {
+            Filter::All => true,
+            Filter::Open => self.mark(item) == Mark::Open,
+            Filter::Failing => {
+                self.mark(item) == Mark::Fail || self.auto_status(item) == Some(AutoStatus::Fail)
+            }
+            Filter::Manual => !item.is_automated(),
+            Filter::Automatic => item.is_automated(),
+            Filter::Category(c) => item.category == *c,
+        }
+    }
+
+    /// The items a list shows, in checklist order.
+    pub fn visible(&self, view: &ItemsView) -> Vec<&Item> {
+        self.checklist
+            .items_in(view.phase)
+            .filter(|i| self.matches(&view.filter, i))
+            .collect()
+    }
+
+    fn visible_ids(&self, view: &ItemsView) -> Vec<String> {
+        self.visible(view).iter().map(|i| i.id.clone()).collect()
+    }
+
+    /// Counts by mark for a phase (`None`: every phase), in [`Mark::ALL`] order.
+    pub fn counts(&self, phase: Option<Phase>) -> [usize; 5] {
+        let mut counts = [0; 5];
+        for item in self
+            .checklist
+            .items
+            .iter()
+            .filter(|i| phase.is_none_or(|p| i.phase == p))
+        {
+            let mark = self.mark(item);
+            if let Some(n) = Mark::ALL.iter().position(|m| *m == mark) {
+                counts[n] += 1;
+            }
+        }
+        counts
+    }
+
+    fn say(&mut self, tone: Tone, text: impl Into<String>) {
+        self.message = Some(Message {
+            tone,
+            text: text.into(),
+            about_checks: false,
+        });
+    }
+
+    /// A routine notice about the automatic checks: it never replaces what the operator's
+    /// last action said (the header shows the checks anyway).
+    fn notice(&mut self, text: impl Into<String>) {
+        if self.message.as_ref().is_none_or(|m| m.about_checks) {
+            self.message = Some(Message {
+                tone: Tone::Info,
+                text: text.into(),
+                about_checks: true,
+            });
+        }
+    }
+
+    fn answer_form(&self, item: &Item, status: Option<Status>, focus: AnswerField) -> AnswerForm {
+        let previous = self.signoff.items.get(&item.id);
+        let auto = self.auto_status(item);
+        let status =
+            status
+                .or(previous.map(|a| a.status))
+                .unwrap_or(if auto == Some(AutoStatus::Fail) {
+                    Status::Fail
+                } else {
+                    Status::Pass
+                });
+        let today = self.clock.today();
+        let max = self.checklist.max_risk_acceptance_days;
+        let expires = previous
+            .and_then(|a| a.expires)
+            .filter(|d| *d > today)
+            .or_else(|| {
+                today
+                    .checked_add(jiff::Span::new().days(i64::from(max.min(90))))
+                    .ok()
+            })
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        let mut form = AnswerForm {
+            item: item.id.clone(),
+            status,
+            note: TextField::new(previous.map(|a| a.note.clone()).unwrap_or_default()),
+            evidence: TextField::new(previous.map(|a| a.evidence.join(", ")).unwrap_or_default()),
+            override_reason: TextField::new(
+                previous
+                    .and_then(|a| a.override_reason.clone())
+                    .unwrap_or_default(),
+            ),
+            justification: TextField::new(
+                previous
+                    .and_then(|a| a.justification.clone())
+                    .unwrap_or_default(),
+            ),
+            expires: TextField::new(expires),
+            focus,
+            error: None,
+            auto,
+        };
+        if !form.fields().contains(&form.focus) {
+            form.focus = AnswerField::Status;
+        }
+        form
+    }
+}
+
+/// Validates the form with the session's own rules; a valid answer becomes a save.
+fn submit_answer(state: &State, form: &mut AnswerForm) -> Vec<Effect> {
+    let risk = form.status == Status::RiskAccepted;
+    let expires = if risk {
+        let text = form.expires.value.trim();
+        if text.is_empty() {
+            None
+        } else {
+            match text.parse::<Date>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    form.focus = AnswerField::Expires;
+                    form.error = Some(format!("{text:?} is not a date; use YYYY-MM-DD."));
+                    return Vec::new();
+                }
+            }
+        }
+    } else {
+        None
+    };
+    if form.needs_override() && form.override_reason.value.trim().is_empty() {
+        form.focus = AnswerField::Override;
+        form.error = Some(format!(
+            "The automatic check says {}; say why the answer is {}.",
+            form.auto.map_or("", |a| a.label()),
+            form.status.mark()
+        ));
+        return Vec::new();
+    }
+    let input = AnswerInput {
+        status: Some(form.status),
+        note: form.note.value.clone(),
+        evidence: crate::plain::split_list(&form.evidence.value),
+        justification: risk.then(|| form.justification.value.clone()),
+        expires,
+        by: state.config.author.clone(),
+        override_reason: form
+            .needs_override()
+            .then(|| form.override_reason.value.clone()),
+    };
+    match validate_answer(&state.checklist, &form.item, input.clone(), &state.clock) {
+        Ok(_) => {
+            form.error = None;
+            vec![Effect::SaveAnswer {
+                item: form.item.clone(),
+                input,
+            }]
+        }
+        Err(e) => {
+            form.focus = match e {
+                AnswerError::MissingJustification => AnswerField::Justification,
+                AnswerError::MissingExpiry
+                | AnswerError::ExpiryNotInFuture { .. }
+                | AnswerError::ExpiryTooFar { .. } => AnswerField::Expires,
+                AnswerError::EmptyEvidence => AnswerField::Evidence,
+                _ => form.focus,
+            };
+            form.error = Some(match e {
+                AnswerError::MissingJustification => {
+                    "A risk acceptance needs a justification.".to_string()
+                }
+                AnswerError::MissingExpiry => {
+                    "A risk acceptance needs an expiry date (YYYY-MM-DD).".to_string()
+                }
+                other => sentence(&other.to_string()),
+            });
+            Vec::new()
+        }
+    }
+}
+
+/// `some text` → `Some text.`
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// Starts the automatic checks for every item, or one.
+fn start_checks(state: &mut State, only: Option<String>) -> Vec<Effect> {
+    let scope: Vec<&Item> = match &only {
+        Some(id) => match state.checklist.item(id) {
+            Some(item) if item.is_automated() => vec![item],
+            _ => {
+                state.say(Tone::Info, "This item has no automatic checks.");
+                return Vec::new();
+            }
+        },
+        None => state.checklist.items.iter().collect(),
+    };
+    if only.is_some() && state.checks.running {
+        state.say(
+            Tone::Info,
+            "The automatic checks are running; wait for them, or press R to start them all again.",
+        );
+        return Vec::new();
+    }
+    let pending = scope
+        .iter()
+        .flat_map(|i| i.checks.iter().map(|c| c.source))
+        .collect();
+    state.next_run += 1;
+    let run = state.next_run;
+    state.checks = Checks {
+        run,
+        running: true,
+        only: only.clone(),
+        pending,
+        live: std::mem::take(&mut state.checks.live),
+        summary: state.checks.summary,
+        ..Checks::default()
+    };
+    vec![Effect::RunChecks { run, only }]
+}
+
+fn checks_done(state: &mut State, run: u64, result: Result<Report, ChecksFailed>) -> Vec<Effect> {
+    if run != state.checks.run {
+        return Vec::new();
+    }
+    state.checks.running = false;
+    state.checks.discovering = false;
+    state.checks.pending.clear();
+    let only = state.checks.only.clone();
+    match result {
+        Err(failed) => {
+            if !failed.clusters.is_empty() {
+                state.discovered.insert("cluster", failed.clusters.clone());
+            }
+            state.checks.failed = Some(failed.message.clone());
+            let hint = if failed.clusters.is_empty() {
+                ""
+            } else {
+                " Pick the cluster on the Target screen (t, then F2 on AKS cluster)."
+            };
+            state.say(
+                Tone::Error,
+                format!(
+                    "The automatic checks could not run: {}.{hint}",
+                    failed.message.trim_end_matches('.')
+                ),
+            );
+            Vec::new()
+        }
+        Ok(report) => {
+            state.checks.failed = None;
+            if let Some(d) = &report.deployment {
+                for (field, found) in [
+                    ("cluster", &d.cluster),
+                    ("key_vault", &d.key_vault),
+                    ("registry", &d.registry),
+                ] {
+                    if let Some(r) = found {
+                        state.discovered.insert(field, vec![r.name.clone()]);
+                    }
+                }
+            }
+            let records: Vec<(String, AutoRecord)> = report
+                .items
+                .iter()
+                .filter(|i| i.checks.iter().any(|c| c.status != CheckStatus::Skipped))
+                .map(|i| (i.id.clone(), AutoRecord::from_result(i, report.checked_at)))
+                .collect();
+            let checked = records.len();
+            for item in report.items {
+                state.checks.live.insert(item.id.clone(), item);
+            }
+            if only.is_none() {
+                state.checks.summary = Some(report.summary);
+            }
+            match (&only, checked) {
+                (Some(id), 0) => state.notice(format!(
+                    "{id}: not checked: {}",
+                    state
+                        .checks
+                        .skipped_because
+                        .as_deref()
+                        .unwrap_or("no source")
+                )),
+                (Some(id), _) => {
+                    let label = state.checks.live.get(id).map_or("", |r| r.status.label());
+                    state.notice(format!("{id} checked again: {label}."));
+                }
+                (None, 0) => state.notice(format!(
+                    "Automatic checks skipped: {}.",
+                    state
+                        .checks
+                        .skipped_because
+                        .as_deref()
+                        .unwrap_or("no source to read")
+                        .trim_end_matches('.')
+                )),
+                (None, _) => {
+                    let s = report.summary;
+                    state.notice(format!(
+                        "Automatic checks done: {} pass · {} fail · {} error · {} manual.",
+                        s.pass, s.fail, s.error, s.manual
+                    ));
+                }
+            }
+            if records.is_empty() {
+                Vec::new()
+            } else {
+                vec![Effect::RecordAuto(records)]
+            }
+        }
+    }
+}
+
+/// What a key does to the screen it was pressed on.
+struct Step {
+    /// The screen to put back (None: it closes).
+    keep: Option<Screen>,
+    /// Screens to open on top of it.
+    push: Vec<Screen>,
+    effects: Vec<Effect>,
+}
+
+impl Step {
+    fn stay(screen: Screen) -> Self {
+        Self {
+            keep: Some(screen),
+            push: Vec::new(),
+            effects: Vec::new(),
+        }
+    }
+
+    fn close() -> Self {
+        Self {
+            keep: None,
+            push: Vec::new(),
+            effects: Vec::new(),
+        }
+    }
+
+    fn open(mut self, screen: Screen) -> Self {
+        self.push.push(screen);
+        self
+    }
+
+    fn effects(mut self, effects: Vec<Effect>) -> Self {
+        self.effects.extend(effects);
+        self
+    }
+}
+
+/// The one update function.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Start => start_checks(state, None),
+        Msg::Key(event) => on_key(state, &event),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick => {
+            state.tick = state.tick.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::AnswerSaved {
+            item,
+            status,
+            result,
+        } => answer_saved(state, item, status, result),
+        Msg::TargetSaved(result) => match result {
+            Ok((signoff, cleared)) => {
+                if matches!(state.top(), Screen::Target(_)) {
+                    state.screens.pop();
+                }
+                let changed = signoff.target != state.signoff.target;
+                state.signoff = signoff;
+                let mut text = "Target saved.".to_string();
+                if cleared {
+                    text.push_str(" The signature covered another target and was removed.");
+                }
+                state.say(Tone::Success, text);
+                if changed && !state.config.offline {
+                    start_checks(state, None)
+                } else {
+                    Vec::new()
+                }
+            }
+            Err(e) => {
+                match state.screens.last_mut() {
+                    Some(Screen::Target(form)) => form.error = Some(e),
+                    _ => state.say(Tone::Error, e),
+                }
+                Vec::new()
+            }
+        },
+        Msg::Signed(result) => {
+            match result {
+                Ok(signoff) => {
+                    if matches!(state.top(), Screen::Sign(_)) {
+                        state.screens.pop();
+                    }
+                    let who = signoff
+                        .signoff
+                        .as_ref()
+                        .map(|s| format!("{} ({})", s.name, s.role))
+                        .unwrap_or_default();
+                    state.signoff = signoff;
+                    let path = state.config.attestation_path.display().to_string();
+                    state.say(
+                        Tone::Success,
+                        format!("Signed by {who}. Press w to write the attestation to {path}."),
+                    );
+                }
+                Err(e) => match state.screens.last_mut() {
+                    Some(Screen::Sign(form)) => form.error = Some(e),
+                    _ => state.say(Tone::Error, e),
+                },
+            }
+            Vec::new()
+        }
+        Msg::AttestationWritten(result) => {
+            match result {
+                Ok(path) => {
+                    state.say(
+                        Tone::Success,
+                        format!("Attestation written to {}.", path.display()),
+                    );
+                    state.attestation_written = Some(path);
+                }
+                Err(e) => state.say(Tone::Error, format!("The attestation was not written: {e}")),
+            }
+            Vec::new()
+        }
+        Msg::AutoRecorded(result) => {
+            match result {
+                Ok(signoff) => state.signoff = signoff,
+                Err(e) => state.say(
+                    Tone::Error,
+                    format!("The automatic results were not saved: {e}"),
+                ),
+            }
+            Vec::new()
+        }
+        Msg::ChecksConfigured {
+            run,
+            skipped_because,
+        } => {
+            if run == state.checks.run {
+                state.checks.skipped_because = skipped_because;
+            }
+            Vec::new()
+        }
+        Msg::CheckProgress { run, progress } => {
+            if run == state.checks.run && state.checks.running {
+                match progress {
+                    Progress::Discovering => state.checks.discovering = true,
+                    Progress::Discovered { documents } => {
+                        state.checks.discovering = false;
+                        state.checks.documents = documents;
+                    }
+                    Progress::Fetching(_) => {}
+                    Progress::Fetched { source, .. } => {
+                        state.checks.pending.remove(&source);
+                        state.checks.fetched += 1;
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::ChecksDone { run, result } => checks_done(state, run, result),
+        Msg::Signal(name) => {
+            state.stopped_by = Some(name);
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn answer_saved(
+    state: &mut State,
+    item: String,
+    status: Status,
+    result: Result<(SignOff, bool), String>,
+) -> Vec<Effect> {
+    match result {
+        Ok((signoff, cleared)) => {
+            if matches!(state.top(), Screen::Answer(f) if f.item == item) {
+                state.screens.pop();
+            }
+            let list = match state.top() {
+                Screen::Items(v) => Some(v.clone()),
+                _ => None,
+            };
+            let before = list.as_ref().map(|v| state.visible_ids(v));
+            state.signoff = signoff;
+            state.answered_this_run += 1;
+            // In a list, move on to the next item (the saved one may have left the list).
+            if let (Some(view), Some(before)) = (list, before)
+                && before.get(view.selected) == Some(&item)
+            {
+                let after = state.visible_ids(&view);
+                let last = after.len().saturating_sub(1);
+                let selected = match after.iter().position(|id| *id == item) {
+                    Some(j) => (j + 1).min(last),
+                    None => view.selected.min(last),
+                };
+                if let Some(Screen::Items(v)) = state.screens.last_mut() {
+                    v.selected = selected;
+                }
+            }
+            let mut text = format!("Saved {} for {item}.", status.mark());
+            if cleared {
+                text.push_str(
+                    " The earlier signature covered other answers and was removed; sign again (s).",
+                );
+            }
+            state.say(Tone::Success, text);
+        }
+        Err(e) => match state.screens.last_mut() {
+            Some(Screen::Answer(form)) if form.item == item => form.error = Some(e),
+            _ => state.say(Tone::Error, format!("{item} was not saved: {e}")),
+        },
+    }
+    Vec::new()
+}
+
+fn on_key(state: &mut State, event: &KeyEvent) -> Vec<Effect> {
+    let action = keymap::lookup(state.context(), event);
+    if state.too_small() {
+        return if action == Some(Action::Quit) {
+            vec![Effect::Quit]
+        } else {
+            Vec::new()
+        };
+    }
+    state.message = None;
+    let key = Key::from_event(event);
+    let top = state.screens.pop().unwrap_or(Screen::Overview { phase: 0 });
+    let step = match top {
+        Screen::Overview { phase } => overview_key(state, phase, action),
+        Screen::Items(view) => items_key(state, view, action),
+        Screen::Detail { item, scroll } => detail_key(state, item, scroll, action),
+        Screen::Answer(form) => answer_key(state, form, action, key),
+        Screen::Target(form) => target_key(state, form, action, key),
+        Screen::Review { scroll } => review_key(state, scroll, action),
+        Screen::Sign(form) => sign_key(state, form, action, key),
+        Screen::Pick(picker) => pick_key(state, picker, action),
+        Screen::Help { scroll } => help_key(state, scroll, action),
+    };
+    // The overview is the base: it never closes.
+    match step.keep {
+        Some(screen) => state.screens.push(screen),
+        None if state.screens.is_empty() => state.screens.push(Screen::Overview { phase: 0 }),
+        None => {}
+    }
+    state.screens.extend(step.push);
+    step.effects
+}
+
+/// Actions every browsing screen shares.
+fn common(state: &mut State, screen: Screen, action: Option<Action>) -> Step {
+    match action {
+        Some(Action::Help) => Step::stay(screen).open(Screen::Help { scroll: 0 }),
+        Some(Action::Quit) => Step::stay(screen).effects(vec![Effect::Quit]),
+        Some(Action::Target) => {
+            let form = target_form(state);
+            Step::stay(screen).open(Screen::Target(form))
+        }
+        Some(Action::Review) => Step::stay(screen).open(Screen::Review { scroll: 0 }),
+        Some(Action::RerunAll) => {
+            let effects = start_checks(state, None);
+            state.notice("Running every automatic check again…");
+            Step::stay(screen).effects(effects)
+        }
+        _ => Step::stay(screen),
+    }
+}
+
+fn target_form(state: &State) -> TargetForm {
+    TargetForm {
+        fields: TARGET_FIELDS
+            .iter()
+            .map(|(f, _, _)| {
+                TextField::new(state.signoff.target.field(f).cloned().unwrap_or_default())
+            })
+            .collect(),
+        focus: 0,
+        error: None,
+    }
+}
+
+fn overview_key(state: &mut State, phase: usize, action: Option<Action>) -> Step {
+    let last = Phase::ALL.len() - 1;
+    match action {
+        Some(Action::Up) => Step::stay(Screen::Overview {
+            phase: phase.saturating_sub(1),
+        }),
+        Some(Action::Down) => Step::stay(Screen::Overview {
+            phase: (phase + 1).min(last),
+        }),
+        Some(Action::Open) => {
+            let view = ItemsView {
+                phase: Phase::ALL[phase.min(last)],
+                selected: 0,
+                filter: Filter::All,
+            };
+            Step::stay(Screen::Overview { phase }).open(Screen::Items(view))
+        }
+        other => common(state, Screen::Overview { phase }, other),
+    }
+}
+
+fn sync_overview(state: &mut State, phase: Phase) {
+    let index = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
+    for screen in &mut state.screens {
+        if let Screen::Overview { phase } = screen {
+            *phase = index;
+        }
+    }
+}
+
+/// Lines a page-up/down moves in lists and text.
+fn page(state: &State) -> usize {
+    usize::from(super::view::body_height(state).saturating_sub(3).max(1))
+}
+
+/// The screens `p`, `f`, `n`, `a`, `e` and `r` open or the effects they start, for one item.
+fn item_action(state: &mut State, item_id: &str, action: Action) -> (Vec<Screen>, Vec<Effect>) {
+    let Some(item) = state.checklist.item(item_id).cloned() else {
+        return (Vec::new(), Vec::new());
+    };
+    match action {
+        Action::Record(status) => {
+            if let Some(auto) = state.auto_status(&item).filter(|a| contradicts(*a, status)) {
+                let mut form = state.answer_form(&item, Some(status), AnswerField::Override);
+                form.error = Some(format!(
+                    "The automatic check says {}; say why the answer is {}, then press Enter.",
+                    auto.label(),
+                    status.mark()
+                ));
+                return (vec![Screen::Answer(form)], Vec::new());
+            }
+            let previous = state.signoff.items.get(item_id);
+            let input = AnswerInput {
+                status: Some(status),
+                note: previous.map(|a| a.note.clone()).unwrap_or_default(),
+                evidence: previous.map(|a| a.evidence.clone()).unwrap_or_default(),
+                by: state.config.author.clone(),
+                ..AnswerInput::default()
+            };
+            (
+                Vec::new(),
+                vec![Effect::SaveAnswer {
+                    item: item.id.clone(),
+                    input,
+                }],
+            )
+        }
+        Action::RiskAccept => {
+            let form = state.answer_form(
+                &item,
+                Some(Status::RiskAccepted),
+                AnswerField::Justification,
+            );
+            (vec![Screen::Answer(form)], Vec::new())
+        }
+        Action::Edit => {
+            let form = state.answer_form(&item, None, AnswerField::Note);
+            (vec![Screen::Answer(form)], Vec::new())
+        }
+        Action::Rerun => (Vec::new(), start_checks(state, Some(item.id.clone()))),
+        _ => (Vec::new(), Vec::new()),
+    }
+}
+
+fn items_key(state: &mut State, mut view: ItemsView, action: Option<Action>) -> Step {
+    let ids = state.visible_ids(&view);
+    let last = ids.len().saturating_sub(1);
+    let selected = ids.get(view.selected).cloned();
+    match action {
+        Some(Action::Up) => view.selected = view.selected.saturating_sub(1),
+        Some(Action::Down) => view.selected = (view.selected + 1).min(last),
+        Some(Action::Top) => view.selected = 0,
+        Some(Action::Bottom) => view.selected = last,
+        Some(Action::PageUp) => view.selected = view.selected.saturating_sub(page(state)),
+        Some(Action::PageDown) => view.selected = (view.selected + page(state)).min(last),
+        Some(Action::Open) => {
+            if let Some(item) = selected {
+                return Step::stay(Screen::Items(view)).open(Screen::Detail { item, scroll: 0 });
+            }
+        }
+        Some(a @ (Action::Record(_) | Action::RiskAccept | Action::Edit | Action::Rerun)) => {
+            let Some(item) = selected else {
+                state.say(Tone::Info, "No item is selected.");
+                return Step::stay(Screen::Items(view));
+            };
+            let (push, effects) = item_action(state, &item, a);
+            return Step {
+                keep: Some(Screen::Items(view)),
+                push,
+                effects,
+            };
+        }
+        Some(Action::Filter) => {
+            let mut filters = vec![
+                Filter::All,
+                Filter::Open,
+                Filter::Failing,
+                Filter::Manual,
+                Filter::Automatic,
+            ];
+            let mut categories: Vec<String> = state
+                .checklist
+                .items_in(view.phase)
+                .map(|i| i.category.clone())
+                .collect();
+            categories.sort();
+            categories.dedup();
+            filters.extend(categories.into_iter().map(Filter::Category));
+            let selected = filters.iter().position(|f| *f == view.filter).unwrap_or(0);
+            let picker = Picker {
+                title: "Show items".into(),
+                options: filters.iter().map(Filter::label).collect(),
+                purpose: PickFor::Filter(filters),
+                selected,
+            };
+            return Step::stay(Screen::Items(view)).open(Screen::Pick(picker));
+        }
+        Some(a @ (Action::PrevPhase | Action::NextPhase)) => {
+            let at = Phase::ALL
+                .iter()
+                .position(|p| *p == view.phase)
+                .unwrap_or(0);
+            let to = if a == Action::PrevPhase {
+                at.saturating_sub(1)
+            } else {
+                (at + 1).min(Phase::ALL.len() - 1)
+            };
+            if to != at {
+                view = ItemsView {
+                    phase: Phase::ALL[to],
+                    selected: 0,
+                    filter: Filter::All,
+                };
+                sync_overview(state, view.phase);
+            }
+        }
+        Some(Action::Back) => {
+            sync_overview(state, view.phase);
+            return Step::close();
+        }
+        other => return common(state, Screen::Items(view), other),
+    }
+    Step::stay(Screen::Items(view))
+}
+
+fn detail_key(
+    state: &mut State,
+    mut item: String,
+    mut scroll: u16,
+    action: Option<Action>,
+) -> Step {
+    let max = super::view::detail_scroll_max(state, &item);
+    let page = u16::try_from(page(state)).unwrap_or(1);
+    match action {
+        Some(Action::Up) => scroll = scroll.saturating_sub(1),
+        Some(Action::Down) => scroll = (scroll + 1).min(max),
+        Some(Action::PageUp) => scroll = scroll.saturating_sub(page),
+        Some(Action::PageDown) => scroll = scroll.saturating_add(page).min(max),
+        Some(a @ (Action::PrevItem | Action::NextItem)) => {
+            if let Some(current) = state.checklist.item(&item) {
+                let ids: Vec<String> = state
+                    .checklist
+                    .items_in(current.phase)
+                    .map(|i| i.id.clone())
+                    .collect();
+                let at = ids.iter().position(|i| *i == item).unwrap_or(0);
+                let to = if a == Action::PrevItem {
+                    at.saturating_sub(1)
+                } else {
+                    (at + 1).min(ids.len().saturating_sub(1))
+                };
+                if to != at {
+                    item = ids[to].clone();
+                    scroll = 0;
+                    // Keep the list below on the same item.
+                    if let Some(Screen::Items(v)) = state.screens.last().cloned() {
+                        let visible = state.visible_ids(&v);
+                        if let (Some(j), Some(Screen::Items(below))) = (
+                            visible.iter().position(|i| *i == item),
+                            state.screens.last_mut(),
+                        ) {
+                            below.selected = j;
+                        }
+                    }
+                }
+            }
+        }
+        Some(a @ (Action::Record(_) | Action::RiskAccept | Action::Edit | Action::Rerun)) => {
+            let (push, effects) = item_action(state, &item, a);
+            return Step {
+                keep: Some(Screen::Detail { item, scroll }),
+                push,
+                effects,
+            };
+        }
+        Some(Action::Back) => return Step::close(),
+        other => return common(state, Screen::Detail { item, scroll }, other),
+    }
+    Step::stay(Screen::Detail { item, scroll })
+}
+
+/// Editing keys shared by every text field.
+fn edit(field: &mut TextField, action: Option<Action>, key: Key) {
+    match action {
+        Some(Action::Left) => field.left(),
+        Some(Action::Right) => field.right(),
+        Some(Action::LineStart) => field.home(),
+        Some(Action::LineEnd) => field.end(),
+        Some(Action::Backspace) => field.backspace(),
+        Some(Action::Delete) => field.delete(),
+        Some(Action::ClearField) => field.clear(),
+        None => {
+            if let Some(c) = key.typed_char() {
+                field.insert(c);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn cycle<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
+    let at = all.iter().position(|x| *x == current).unwrap_or(0);
+    let n = all.len();
+    all[if forward {
+        (at + 1) % n
+    } else {
+        (at + n - 1) % n
+    }]
+}
+
+fn answer_key(state: &mut State, mut form: AnswerForm, action: Option<Action>, key: Key) -> Step {
+    let fields = form.fields();
+    match action {
+        Some(a @ (Action::NextField | Action::PrevField)) => {
+            form.focus = cycle(&fields, form.focus, a == Action::NextField);
+        }
+        Some(Action::Submit) => {
+            let effects = submit_answer(state, &mut form);
+            return Step::stay(Screen::Answer(form)).effects(effects);
+        }
+        Some(Action::Back) => {
+            state.say(
+                Tone::Info,
+                format!("Cancelled; nothing was saved for {}.", form.item),
+            );
+            return Step::close();
+        }
+        Some(Action::Help) => {
+            return Step::stay(Screen::Answer(form)).open(Screen::Help { scroll: 0 });
+        }
+        Some(Action::Quit) => return Step::stay(Screen::Answer(form)).effects(vec![Effect::Quit]),
+        Some(a @ (Action::Left | Action::Right)) if form.focus == AnswerField::Status => {
+            form.status = cycle(&Status::ALL, form.status, a == Action::Right);
+            form.error = None;
+        }
+        _ if form.focus == AnswerField::Status => {
+            let chosen = match key.typed_char() {
+                Some('p') => Some(Status::Pass),
+                Some('f') => Some(Status::Fail),
+                Some('n') => Some(Status::NotApplicable),
+                Some('a' | 'r') => Some(Status::RiskAccepted),
+                Some(' ') => Some(cycle(&Status::ALL, form.status, true)),
+                _ => None,
+            };
+            if let Some(status) = chosen {
+                form.status = status;
+                form.error = None;
+            }
+        }
+        _ => {
+            let focus = form.focus;
+            if let Some(field) = form.text_mut(focus) {
+                edit(field, action, key);
+            }
+        }
+    }
+    Step::stay(Screen::Answer(form))
+}
+
+fn target_key(state: &mut State, mut form: TargetForm, action: Option<Action>, key: Key) -> Step {
+    let n = form.fields.len();
+    match action {
+        Some(Action::NextField) => form.focus = (form.focus + 1) % n,
+        Some(Action::PrevField) => form.focus = (form.focus + n - 1) % n,
+        Some(Action::Submit) => {
+            let mut target = state.signoff.target.clone();
+            for ((name, _, _), field) in TARGET_FIELDS.iter().zip(&form.fields) {
+                if let Some(slot) = target.field_mut(name) {
+                    *slot = Some(field.value.trim().to_string()).filter(|v| !v.is_empty());
+                }
+            }
+            form.error = None;
+            return Step::stay(Screen::Target(form)).effects(vec![Effect::SetTarget(target)]);
+        }
+        Some(Action::Pick) => {
+            let (name, label, _) = TARGET_FIELDS[form.focus];
+            match state.discovered.get(name).filter(|v| !v.is_empty()) {
+                Some(options) => {
+                    let current = &form.fields[form.focus].value;
+                    let picker = Picker {
+                        title: format!("{label} found in Azure"),
+                        selected: options.iter().position(|o| o == current).unwrap_or(0),
+                        options: options.clone(),
+                        purpose: PickFor::TargetField(form.focus),
+                    };
+                    return Step::stay(Screen::Target(form)).open(Screen::Pick(picker));
+                }
+                None => state.say(
+                    Tone::Info,
+                    format!(
+                        "Nothing discovered for {} yet: the automatic checks find the cluster, key vault and registry when signed in to Azure.",
+                        label.to_lowercase()
+                    ),
+                ),
+            }
+        }
+        Some(Action::Back) => return Step::close(),
+        Some(Action::Help) => {
+            return Step::stay(Screen::Target(form)).open(Screen::Help { scroll: 0 });
+        }
+        Some(Action::Quit) => return Step::stay(Screen::Target(form)).effects(vec![Effect::Quit]),
+        _ => {
+            let focus = form.focus;
+            edit(&mut form.fields[focus], action, key);
+        }
+    }
+    Step::stay(Screen::Target(form))
+}
+
+fn review_key(state: &mut State, scroll: u16, action: Option<Action>) -> Step {
+    let max = super::view::review_scroll_max(state);
+    let page = u16::try_from(page(state)).unwrap_or(1);
+    let scroll = match action {
+        Some(Action::Up) => scroll.saturating_sub(1),
+        Some(Action::Down) => (scroll + 1).min(max),
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        Some(Action::PageDown) => scroll.saturating_add(page).min(max),
+        Some(Action::Sign) => {
+            let previous = state.signoff.signoff.as_ref();
+            let form = SignForm {
+                name: TextField::new(
+                    previous.map_or(state.config.author.clone(), |s| s.name.clone()),
+                ),
+                role: TextField::new(previous.map(|s| s.role.clone()).unwrap_or_default()),
+                focus: 0,
+                error: None,
+            };
+            return Step::stay(Screen::Review { scroll }).open(Screen::Sign(form));
+        }
+        Some(Action::WriteAttestation) => {
+            return Step::stay(Screen::Review { scroll }).effects(vec![Effect::WriteAttestation(
+                state.config.attestation_path.clone(),
+            )]);
+        }
+        Some(Action::Back) => return Step::close(),
+        other => return common(state, Screen::Review { scroll }, other),
+    };
+    Step::stay(Screen::Review { scroll })
+}
+
+fn sign_key(state: &mut State, mut form: SignForm, action: Option<Action>, key: Key) -> Step {
+    match action {
+        Some(Action::NextField | Action::PrevField) => form.focus = 1 - form.focus.min(1),
+        Some(Action::Submit) => {
+            form.error = None;
+            let effect = Effect::Sign {
+                name: form.name.value.clone(),
+                role: form.role.value.clone(),
+            };
+            return Step::stay(Screen::Sign(form)).effects(vec![effect]);
+        }
+        Some(Action::Back) => {
+            state.say(Tone::Info, "Not signed.");
+            return Step::close();
+        }
+        Some(Action::Help) => {
+            return Step::stay(Screen::Sign(form)).open(Screen::Help { scroll: 0 });
+        }
+        Some(Action::Quit) => return Step::stay(Screen::Sign(form)).effects(vec![Effect::Quit]),
+        _ => {
+            let field = if form.focus == 0 {
+                &mut form.name
+            } else {
+                &mut form.role
+            };
+            edit(field, action, key);
+        }
+    }
+    Step::stay(Screen::Sign(form))
+}
+
+fn pick_key(state: &mut State, mut picker: Picker, action: Option<Action>) -> Step {
+    let last = picker.options.len().saturating_sub(1);
+    match action {
+        Some(Action::Up) => picker.selected = picker.selected.saturating_sub(1),
+        Some(Action::Down) => picker.selected = (picker.selected + 1).min(last),
+        Some(Action::Submit) => {
+            // Applies to the screen below, which is now the top of the stack.
+            match (&picker.purpose, state.screens.last_mut()) {
+                (PickFor::Filter(filters), Some(Screen::Items(view))) => {
+                    if let Some(f) = filters.get(picker.selected) {
+                        view.filter = f.clone();
+                        view.selected = 0;
+                    }
+                }
+                (PickFor::TargetField(i), Some(Screen::Target(form))) => {
+                    if let (Some(value), Some(field)) =
+                        (picker.options.get(picker.selected), form.fields.get_mut(*i))
+                    {
+                        *field = TextField::new(value.clone());
+                        form.focus = *i;
+                    }
+                }
+                _ => {}
+            }
+            return Step::close();
+        }
+        Some(Action::Back) => return Step::close(),
+        Some(Action::Help) => {
+            return Step::stay(Screen::Pick(picker)).open(Screen::Help { scroll: 0 });
+        }
+        Some(Action::Quit) => return Step::stay(Screen::Pick(picker)).effects(vec![Effect::Quit]),
+        _ => {}
+    }
+    Step::stay(Screen::Pick(picker))
+}
+
+fn help_key(state: &mut State, scroll: u16, action: Option<Action>) -> Step {
+    let max = super::view::help_scroll_max(state);
+    let page = u16::try_from(page(state)).unwrap_or(1);
+    let scroll = match action {
+        Some(Action::Up) => scroll.saturating_sub(1),
+        Some(Action::Down) => (scroll + 1).min(max),
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        Some(Action::PageDown) => scroll.saturating_add(page).min(max),
+        Some(Action::Back | Action::Help) => return Step::close(),
+        Some(Action::Quit) => {
+            return Step::stay(Screen::Help { scroll }).effects(vec![Effect::Quit]);
+        }
+        _ => scroll,
+    };
+    Step::stay(Screen::Help { scroll })
+}

@@ -1,0 +1,623 @@
+//! The full-screen wizard end to end: the real binary in a pseudo-terminal (portable-pty),
+//! its screen parsed with vt100. Every wait polls the parsed screen against a deadline.
+#![cfg(unix)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const COLS: u16 = 100;
+const ROWS: u16 = 30;
+
+/// Deadlines scale with `READINESS_TEST_TIMEOUT_SCALE` for slow CI machines.
+fn deadline(seconds: u64) -> Duration {
+    let scale = std::env::var("READINESS_TEST_TIMEOUT_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    Duration::from_secs(seconds * scale)
+}
+
+struct Pty {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    master: Box<dyn MasterPty + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    /// The reader saw the end of the output (every process holding the terminal closed it).
+    eof: Arc<std::sync::atomic::AtomicBool>,
+    dir: PathBuf,
+}
+
+impl Pty {
+    /// `readiness --checklist small.toml --signoff <dir>/signoff.toml run --offline <args>`.
+    fn small(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let signoff = dir.join("signoff.toml");
+        let checklist = common::small_checklist();
+        let mut all: Vec<String> = vec![
+            "--checklist".into(),
+            checklist.display().to_string(),
+            "--signoff".into(),
+            signoff.display().to_string(),
+            "run".into(),
+            "--offline".into(),
+        ];
+        all.extend(args.iter().map(|s| s.to_string()));
+        Self::spawn(dir, &all, env)
+    }
+
+    fn spawn(dir: &Path, args: &[String], env: &[(&str, &str)]) -> Self {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_readiness"));
+        cmd.args(args);
+        cmd.cwd(dir);
+        for key in [
+            "NO_COLOR",
+            "READINESS_TEST_PANIC",
+            "READINESS_TEST_STALL_SAVE",
+            "READINESS_USER",
+            "READINESS_LOG",
+            "AZURE_SUBSCRIPTION_ID",
+        ] {
+            cmd.env_remove(key);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("READINESS_NOW", common::NOW);
+        cmd.env("USER", "alice");
+        cmd.env("HOME", dir);
+        cmd.env("XDG_STATE_HOME", dir.join("state"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("spawn readiness");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(ROWS).expect("rows"),
+            std::num::NonZeroU16::new(COLS).expect("cols"),
+            0,
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let eof = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        {
+            let (parser, raw, eof) = (parser.clone(), raw.clone(), eof.clone());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    raw.lock().expect("raw").extend_from_slice(&buf[..n]);
+                    parser.lock().expect("parser").process(&buf[..n]);
+                }
+                eof.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+        }
+        Self {
+            child,
+            writer,
+            master: pty.master,
+            parser,
+            raw,
+            eof,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().expect("parser").screen().contents()
+    }
+
+    fn raw(&self) -> Vec<u8> {
+        self.raw.lock().expect("raw").clone()
+    }
+
+    /// Waits until the screen satisfies `pred`; on timeout fails showing the screen.
+    fn wait_until(&self, what: &str, pred: impl Fn(&vt100::Screen) -> bool) {
+        let end = Instant::now() + deadline(15);
+        loop {
+            if pred(self.parser.lock().expect("parser").screen()) {
+                return;
+            }
+            assert!(
+                Instant::now() < end,
+                "timed out waiting for {what}; the screen shows:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn wait_for(&self, text: &str) {
+        self.wait_until(&format!("{text:?}"), |s| s.contents().contains(text));
+    }
+
+    fn keys(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).expect("write keys");
+        self.writer.flush().expect("flush keys");
+    }
+
+    /// Waits for the process to exit and for the last of its output to be read.
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let end = Instant::now() + deadline(15);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                while !self.eof.load(std::sync::atomic::Ordering::SeqCst) {
+                    assert!(Instant::now() < end, "the output did not end");
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                return status;
+            }
+            assert!(
+                Instant::now() < end,
+                "readiness did not exit; the screen shows:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn signoff(&self) -> readiness::signoff::SignOff {
+        let text =
+            std::fs::read_to_string(self.dir.join("signoff.toml")).expect("sign-off written");
+        readiness::signoff::parse("signoff.toml", &text).expect("sign-off parses")
+    }
+
+    /// The overview is fully drawn (its last line, the hints, is there).
+    fn resize(&self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
+        self.parser.lock().expect("parser").screen_mut().set_size(
+            std::num::NonZeroU16::new(rows).expect("rows"),
+            std::num::NonZeroU16::new(cols).expect("cols"),
+        );
+    }
+
+    fn wait_overview(&self) {
+        self.wait_for("Before deployment");
+        self.wait_for("q quit");
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn pressing_p_saves_the_answer_and_q_quits_restoring_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    pty.keys("\r");
+    pty.wait_for("The API server is private");
+    pty.keys("p");
+    pty.wait_for("Saved ✔ pass for net.private");
+    pty.keys("q");
+    let status = pty.wait_exit();
+    assert!(status.success(), "exit {status:?}");
+    let saved = pty.signoff();
+    let answer = saved
+        .items
+        .get("net.private")
+        .expect("net.private answered");
+    assert_eq!(answer.status, readiness::signoff::Status::Pass);
+    assert_eq!(answer.answered_by, "alice");
+    assert_eq!(saved.items.len(), 1);
+    let raw = pty.raw();
+    assert!(
+        contains(&raw, b"\x1b[?1049h"),
+        "entered the alternate screen"
+    );
+    assert!(contains(&raw, b"\x1b[?1049l"), "left the alternate screen");
+    assert!(contains(&raw, b"\x1b[?25h"), "cursor shown again");
+    pty.wait_for("1 answer(s) recorded this run");
+}
+
+#[test]
+fn reopening_resumes_on_the_same_phase_and_item() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let mut pty = Pty::small(dir.path(), &[], &[]);
+        pty.wait_overview();
+        // Second phase, its second item.
+        pty.keys("j\r");
+        pty.wait_for("During operation · 2 of 2 items");
+        pty.keys("j");
+        pty.wait_until("the second item selected", |s| {
+            s.contents()
+                .lines()
+                .any(|l| l.contains('▸') && l.contains("default-deny"))
+        });
+        pty.keys("q");
+        assert!(pty.wait_exit().success());
+    }
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_for("During operation · 2 of 2 items");
+    pty.wait_until("the same item selected", |s| {
+        s.contents()
+            .lines()
+            .any(|l| l.contains('▸') && l.contains("default-deny"))
+    });
+    // Esc goes back to the overview, on the same phase.
+    pty.keys("\x1b");
+    pty.wait_until("the overview on During operation", |s| {
+        s.contents()
+            .lines()
+            .any(|l| l.contains("▸ During operation"))
+    });
+    pty.keys("q");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn a_corrupt_position_file_starts_at_the_overview() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let positions = dir.path().join("state/readiness/positions");
+    std::fs::create_dir_all(&positions).expect("dir");
+    let file = readiness::tui::resume::file_for(
+        &dir.path().join("state/readiness"),
+        &dir.path().join("signoff.toml"),
+    );
+    std::fs::write(&file, "{ not json").expect("write");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    assert!(pty.screen().contains("▸ Before deployment"));
+    pty.keys("q");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn killing_the_process_keeps_every_confirmed_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    pty.keys("\r");
+    pty.wait_for("The API server is private");
+    pty.keys("p");
+    pty.wait_for("Saved ✔ pass for net.private");
+    // The selection moved on to the next item.
+    pty.keys("f");
+    pty.wait_for("Saved ✖ fail for gov.assessment");
+    pty.keys("l");
+    pty.wait_for("During operation · 2 of 2 items");
+    pty.keys("n");
+    pty.wait_for("Saved – n/a for mon.audit-logs");
+    // SIGKILL: no handler runs, nothing is flushed or restored.
+    let pid = pty.child.process_id().expect("pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = pty.wait_exit();
+    assert!(!status.success());
+    let saved = pty.signoff();
+    let statuses: Vec<(&str, &str)> = saved
+        .items
+        .iter()
+        .map(|(id, a)| (id.as_str(), a.status.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("gov.assessment", "fail"),
+            ("mon.audit-logs", "not-applicable"),
+            ("net.private", "pass")
+        ]
+    );
+}
+
+/// Parameters of every SGR sequence (`ESC [ … m`) in the output.
+fn sgr_params(raw: &[u8]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < raw.len() {
+        if raw[i] == 0x1b && raw[i + 1] == b'[' {
+            let start = i + 2;
+            let mut j = start;
+            while j < raw.len() && (raw[j].is_ascii_digit() || raw[j] == b';' || raw[j] == b':') {
+                j += 1;
+            }
+            if j < raw.len() && raw[j] == b'm' {
+                let params = String::from_utf8_lossy(&raw[start..j]).to_string();
+                out.extend(
+                    params
+                        .split([';', ':'])
+                        .filter_map(|p| p.parse::<u32>().ok()),
+                );
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A colour is set: 30–38 and 40–48 (38/48 extended), 90–97 and 100–107. 39 and 49 only
+/// reset to the default colour.
+fn colour_params(raw: &[u8]) -> Vec<u32> {
+    sgr_params(raw)
+        .into_iter()
+        .filter(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+        .collect()
+}
+
+/// Opens the items, answers, opens the detail, the filter, the help and the answer form,
+/// then quits: a tour that draws every kind of styled text.
+fn tour(pty: &mut Pty) {
+    pty.wait_overview();
+    pty.keys("\r");
+    pty.wait_for("The API server is private");
+    pty.keys("p");
+    pty.wait_for("Saved ✔ pass");
+    pty.keys("/");
+    pty.wait_for("Show items");
+    // Esc alone: followed at once by another byte it reads as Alt+key.
+    pty.keys("\x1b");
+    pty.wait_until("the filter closed", |s| {
+        !s.contents().contains("Show items")
+    });
+    pty.keys("\r");
+    pty.wait_for("Automatic result");
+    pty.keys("e");
+    pty.wait_for("Answer · ");
+    pty.keys("\x1b");
+    pty.wait_until("the form closed", |s| !s.contents().contains("Answer · "));
+    pty.keys("?");
+    pty.wait_for("Everywhere");
+    pty.keys("q");
+    pty.wait_for("Automatic result");
+    pty.keys("q");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn no_color_means_no_colour_escapes_and_colour_otherwise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[("NO_COLOR", "1")]);
+    tour(&mut pty);
+    assert_eq!(colour_params(&pty.raw()), Vec::<u32>::new());
+
+    // The same tour with colour: the check above can fail.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    tour(&mut pty);
+    assert!(!colour_params(&pty.raw()).is_empty(), "colour by default");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &["--color", "always"], &[("NO_COLOR", "1")]);
+    tour(&mut pty);
+    assert!(
+        !colour_params(&pty.raw()).is_empty(),
+        "--color always wins over NO_COLOR"
+    );
+}
+
+#[test]
+fn color_never_means_no_colour_escapes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &["--color", "never"], &[]);
+    tour(&mut pty);
+    assert_eq!(colour_params(&pty.raw()), Vec::<u32>::new());
+}
+
+/// The terminal came back: the alternate screen was left after it was entered, the cursor
+/// is shown, and the report is on the normal screen.
+fn assert_restored(pty: &Pty) {
+    let raw = pty.raw();
+    let entered = raw
+        .windows(8)
+        .position(|w| w == b"\x1b[?1049h")
+        .expect("alternate screen entered");
+    let left = raw
+        .windows(8)
+        .rposition(|w| w == b"\x1b[?1049l")
+        .expect("alternate screen left");
+    assert!(left > entered);
+    assert!(contains(&raw[left..], b"\x1b[?25h"), "cursor shown");
+    let parser = pty.parser.lock().expect("parser");
+    assert!(!parser.screen().alternate_screen());
+    assert!(!parser.screen().hide_cursor());
+}
+
+#[test]
+fn a_panic_while_drawing_restores_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[("READINESS_TEST_PANIC", "render")]);
+    pty.wait_overview();
+    pty.keys("j");
+    let status = pty.wait_exit();
+    assert_eq!(status.exit_code(), 101);
+    pty.wait_for("readiness stopped because of a bug");
+    pty.wait_for("Every answer you confirmed is saved in");
+    assert_restored(&pty);
+}
+
+#[test]
+fn a_panic_in_a_background_task_restores_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[("READINESS_TEST_PANIC", "task")]);
+    pty.wait_overview();
+    pty.keys("j");
+    let status = pty.wait_exit();
+    assert_eq!(status.exit_code(), 101);
+    pty.wait_for("background task");
+    assert_restored(&pty);
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_and_keep_the_answers() {
+    for signal in ["-TERM", "-HUP"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut pty = Pty::small(dir.path(), &[], &[]);
+        pty.wait_overview();
+        pty.keys("\rp");
+        pty.wait_for("Saved ✔ pass for net.private");
+        let pid = pty.child.process_id().expect("pid");
+        let killed = std::process::Command::new("kill")
+            .arg(signal)
+            .arg(pid.to_string())
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = pty.wait_exit();
+        assert!(status.success(), "{signal}: exit {status:?}");
+        pty.wait_for("Stopped by SIG");
+        assert_restored(&pty);
+        assert_eq!(pty.signoff().items.len(), 1);
+    }
+}
+
+#[test]
+fn a_small_terminal_shows_the_needed_size_and_the_wizard_returns_when_it_grows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    pty.resize(40, 12);
+    pty.wait_for("terminal too small (need 60×16)");
+    pty.wait_for("now 40×12");
+    // (That keys other than quit do nothing meanwhile is an update-function test: here a
+    // key and the resize come from two sources, so their order is not the test's to pick.)
+    pty.resize(COLS, ROWS);
+    pty.wait_overview();
+    assert!(pty.screen().contains("▸ Before deployment"));
+    pty.keys("q");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn the_cursor_sits_on_the_selected_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    pty.keys("\rj");
+    pty.wait_until("the second row selected", |s| {
+        let (row, _) = s.cursor_position();
+        s.contents()
+            .lines()
+            .nth(usize::from(row))
+            .is_some_and(|l| l.contains("▸") && l.contains("security assessment"))
+    });
+    pty.keys("q");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn without_a_terminal_run_exits_2_and_points_to_the_alternatives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = common::small(dir.path()).arg("run").output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for needle in ["--plain", "readiness check", "readiness answer"] {
+        assert!(stderr.contains(needle), "{needle} missing from {stderr}");
+    }
+}
+
+#[test]
+fn keyboard_only_from_target_to_signed_sign_off_and_verified_attestation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(
+        dir.path(),
+        &["--attestation", "attestation.md", "--by", "dana"],
+        &[],
+    );
+    pty.wait_overview();
+    pty.wait_for("set the deployment target");
+    // Target: name and environment.
+    pty.keys("t");
+    pty.wait_for("Deployment target");
+    pty.keys("robots-prod\tprod\r");
+    pty.wait_for("Target saved.");
+    // Every item, phase by phase; a risk acceptance with its justification and expiry.
+    pty.keys("\r");
+    pty.wait_for("Before deployment · 2 of 2 items");
+    pty.keys("p");
+    pty.wait_for("Saved ✔ pass for net.private");
+    pty.keys("f");
+    pty.wait_for("Saved ✖ fail for gov.assessment");
+    pty.keys("l");
+    pty.wait_for("During operation · 2 of 2 items");
+    pty.keys("n");
+    pty.wait_for("Saved – n/a for mon.audit-logs");
+    pty.keys("a");
+    pty.wait_for("Answer · k8s.netpol");
+    pty.keys("OSMO 6.2 ships default-deny\r");
+    pty.wait_for("Saved ≈ risk accepted for k8s.netpol");
+    pty.keys("l");
+    pty.wait_for("Ongoing maintenance · 2 of 2 items");
+    pty.keys("e");
+    pty.wait_for("Answer · iac.providers");
+    pty.keys("renovate bot\t");
+    pty.keys("https://example.org/pr/7, docs/providers.md\r");
+    pty.wait_for("Saved ✔ pass for iac.providers");
+    pty.keys("p");
+    pty.wait_for("Saved ✔ pass for gov.advisor");
+    // Review, sign, write the attestation.
+    pty.keys("s");
+    pty.wait_for("Review and sign");
+    pty.keys("s");
+    pty.wait_for("Your role");
+    pty.keys("\tplatform owner\r");
+    pty.wait_for("Signed by dana (platform owner)");
+    pty.keys("w");
+    pty.wait_for("Attestation written to");
+    pty.keys("q");
+    assert!(pty.wait_exit().success());
+
+    let saved = pty.signoff();
+    assert_eq!(saved.items.len(), 6);
+    assert_eq!(saved.target.name.as_deref(), Some("robots-prod"));
+    let signature = saved.signoff.expect("signed");
+    assert_eq!(
+        (signature.name.as_str(), signature.role.as_str()),
+        ("dana", "platform owner")
+    );
+    let risk = &saved.items["k8s.netpol"];
+    assert_eq!(
+        risk.justification.as_deref(),
+        Some("OSMO 6.2 ships default-deny")
+    );
+    assert_eq!(risk.expires, Some("2027-02-25".parse().expect("date")));
+    assert_eq!(
+        saved.items["iac.providers"].evidence,
+        ["https://example.org/pr/7", "docs/providers.md"]
+    );
+    assert!(dir.path().join("attestation.md").is_file());
+    common::small(dir.path())
+        .args([
+            "--signoff",
+            "signoff.toml",
+            "verify",
+            "--attestation",
+            "attestation.md",
+        ])
+        .assert()
+        .success();
+}
