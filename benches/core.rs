@@ -17,7 +17,11 @@ const NOW: &str = "2026-11-27T10:00:00Z";
 
 /// A checklist of `n` items in the built-in format, every third with an automatic check.
 fn generated_checklist_text(n: usize) -> String {
-    let phases = ["before-deployment", "during-operation", "ongoing-maintenance"];
+    let phases = [
+        "before-deployment",
+        "during-operation",
+        "ongoing-maintenance",
+    ];
     let mut text = String::from(
         "schema_version = 1\nid = \"generated\"\ntitle = \"Generated\"\nversion = \"1\"\n\n",
     );
@@ -98,7 +102,11 @@ fn answered(n: usize) -> (Checklist, String, SignOff) {
         signoff.items.insert(
             item.id.clone(),
             Answer {
-                status: if risk { Status::RiskAccepted } else { Status::Pass },
+                status: if risk {
+                    Status::RiskAccepted
+                } else {
+                    Status::Pass
+                },
                 note: format!("Checked in the portal; see PR {i} | `config` <reviewed>"),
                 evidence: vec![
                     format!("https://dev.azure.com/contoso/robotics/_git/infra/pullrequest/{i}"),

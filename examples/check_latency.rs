@@ -21,7 +21,11 @@ fn main() {
     let latency_ms: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
     let latency = Duration::from_millis(latency_ms);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let checklist = readiness::checklist::builtin().expect("built-in checklist");
 
     let mut ratios = Vec::new();
@@ -44,7 +48,12 @@ fn main() {
         };
         let started = Instant::now();
         let report = runtime
-            .block_on(engine::run(&checklist, &config, jiff::Timestamp::now(), None))
+            .block_on(engine::run(
+                &checklist,
+                &config,
+                jiff::Timestamp::now(),
+                None,
+            ))
             .expect("check runs");
         let wall = started.elapsed();
         let requests: usize = runtime.block_on(fake.request_counts()).values().sum();

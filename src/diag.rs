@@ -130,7 +130,11 @@ mod tests {
     #[test]
     fn a_flood_of_problems_shows_the_first_and_counts_the_rest() {
         let src = SourceText::new("f.toml", "x = 1\n");
-        let all = Diagnostics((0..250).map(|i| src.diagnostic(None, format!("p{i}"))).collect());
+        let all = Diagnostics(
+            (0..250)
+                .map(|i| src.diagnostic(None, format!("p{i}")))
+                .collect(),
+        );
         let text = all.to_string();
         assert_eq!(text.lines().count(), MAX_SHOWN + 1);
         assert!(text.ends_with("\n… and 150 more"), "{text}");

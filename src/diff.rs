@@ -67,7 +67,12 @@ pub fn reference_date(s: &SignOff) -> Option<Date> {
 }
 
 pub fn diff(checklist: &Checklist, old: &SignOff, new: &SignOff, today: Date) -> Diff {
-    let title = |id: &str| checklist.item(id).map_or_else(|| "(no longer in the checklist)".to_string(), |i| i.title.clone());
+    let title = |id: &str| {
+        checklist.item(id).map_or_else(
+            || "(no longer in the checklist)".to_string(),
+            |i| i.title.clone(),
+        )
+    };
     let entry = |id: &str, detail: String| Entry {
         id: id.to_string(),
         title: title(id),
@@ -80,11 +85,25 @@ pub fn diff(checklist: &Checklist, old: &SignOff, new: &SignOff, today: Date) ->
     };
     let old_day = reference_date(old).unwrap_or(today);
 
-    let ids: std::collections::BTreeSet<&String> =
-        old.items.keys().chain(new.items.keys()).chain(old.auto.keys()).chain(new.auto.keys()).collect();
+    let ids: std::collections::BTreeSet<&String> = old
+        .items
+        .keys()
+        .chain(new.items.keys())
+        .chain(old.auto.keys())
+        .chain(new.auto.keys())
+        .collect();
     // Checklist order first, then ids no longer in it.
-    let mut ordered: Vec<&String> = checklist.items.iter().map(|i| &i.id).filter(|id| ids.contains(id)).collect();
-    ordered.extend(ids.iter().copied().filter(|id| checklist.item(id).is_none()));
+    let mut ordered: Vec<&String> = checklist
+        .items
+        .iter()
+        .map(|i| &i.id)
+        .filter(|id| ids.contains(id))
+        .collect();
+    ordered.extend(
+        ids.iter()
+            .copied()
+            .filter(|id| checklist.item(id).is_none()),
+    );
 
     for id in ordered {
         let (o, n) = (old.items.get(id), new.items.get(id));
@@ -96,44 +115,86 @@ pub fn diff(checklist: &Checklist, old: &SignOff, new: &SignOff, today: Date) ->
         if ns == Some(Status::Pass) && os != Some(Status::Pass) {
             d.newly_passing.push(entry(id, transition.clone()));
         }
-        let (oa, na) = (old.auto.get(id).map(|a| a.status), new.auto.get(id).map(|a| a.status));
-        if na == Some(crate::engine::AutoStatus::Fail) && oa != Some(crate::engine::AutoStatus::Fail) {
-            d.newly_failing.push(entry(id, "automatic check now fails".to_string()));
+        let (oa, na) = (
+            old.auto.get(id).map(|a| a.status),
+            new.auto.get(id).map(|a| a.status),
+        );
+        if na == Some(crate::engine::AutoStatus::Fail)
+            && oa != Some(crate::engine::AutoStatus::Fail)
+        {
+            d.newly_failing
+                .push(entry(id, "automatic check now fails".to_string()));
         }
         if let (Some(o), Some(n)) = (o, n) {
             let mut changes = Vec::new();
             if o.status != n.status {
-                changes.push(FieldChange { field: "status", old: status_word(Some(o)), new: status_word(Some(n)) });
+                changes.push(FieldChange {
+                    field: "status",
+                    old: status_word(Some(o)),
+                    new: status_word(Some(n)),
+                });
             }
             if o.note != n.note {
-                changes.push(FieldChange { field: "note", old: o.note.clone(), new: n.note.clone() });
+                changes.push(FieldChange {
+                    field: "note",
+                    old: o.note.clone(),
+                    new: n.note.clone(),
+                });
             }
             if o.evidence != n.evidence {
-                changes.push(FieldChange { field: "evidence", old: o.evidence.join(", "), new: n.evidence.join(", ") });
+                changes.push(FieldChange {
+                    field: "evidence",
+                    old: o.evidence.join(", "),
+                    new: n.evidence.join(", "),
+                });
             }
             if !changes.is_empty() {
-                d.changed_answers.push(AnswerChange { id: id.clone(), title: title(id), changes });
+                d.changed_answers.push(AnswerChange {
+                    id: id.clone(),
+                    title: title(id),
+                    changes,
+                });
             }
             if n.answered_at > o.answered_at && o.status == n.status {
-                d.renewed.push(entry(id, format!("{} re-confirmed on {}", n.status.mark(), validity::answer_date(n))));
+                d.renewed.push(entry(
+                    id,
+                    format!(
+                        "{} re-confirmed on {}",
+                        n.status.mark(),
+                        validity::answer_date(n)
+                    ),
+                ));
             }
-            if o.item_sha256.is_some() && n.item_sha256.is_some() && o.item_sha256 != n.item_sha256 {
-                d.items_changed.push(entry(id, "the item's title, guidance or rules changed".to_string()));
+            if o.item_sha256.is_some() && n.item_sha256.is_some() && o.item_sha256 != n.item_sha256
+            {
+                d.items_changed.push(entry(
+                    id,
+                    "the item's title, guidance or rules changed".to_string(),
+                ));
             }
         }
         if let Some(item) = checklist.item(id) {
             let was = validity::assess(checklist, item, old, old_day);
             let now = validity::assess(checklist, item, new, today);
-            if matches!(now, Freshness::Lapsed { .. } | Freshness::RiskExpired { .. })
-                && matches!(was, Freshness::Valid { .. })
+            if matches!(
+                now,
+                Freshness::Lapsed { .. } | Freshness::RiskExpired { .. }
+            ) && matches!(was, Freshness::Valid { .. })
             {
                 d.lapsed.push(entry(id, now.describe()));
             }
         }
-        match (os == Some(Status::RiskAccepted), ns == Some(Status::RiskAccepted)) {
+        match (
+            os == Some(Status::RiskAccepted),
+            ns == Some(Status::RiskAccepted),
+        ) {
             (false, true) => d.risks_added.push(entry(
                 id,
-                format!("expires {}", n.and_then(|a| a.expires).map_or("—".to_string(), |e| e.to_string())),
+                format!(
+                    "expires {}",
+                    n.and_then(|a| a.expires)
+                        .map_or("—".to_string(), |e| e.to_string())
+                ),
             )),
             (true, false) => d.risks_removed.push(entry(id, transition.clone())),
             _ => {}
@@ -143,15 +204,24 @@ pub fn diff(checklist: &Checklist, old: &SignOff, new: &SignOff, today: Date) ->
         {
             let days = (expires - today).get_days();
             if (0..=EXPIRING_WITHIN_DAYS as i32).contains(&days) {
-                d.risks_expiring.push(entry(id, format!("expires {expires} (in {days} days)")));
+                d.risks_expiring
+                    .push(entry(id, format!("expires {expires} (in {days} days)")));
             }
         }
         let in_old = old.items.contains_key(id) || old.auto.contains_key(id);
         let in_new = new.items.contains_key(id) || new.auto.contains_key(id);
         if checklist.item(id).is_none() && in_old {
-            d.items_removed.push(entry(id, "removed from the checklist".to_string()));
-        } else if in_new && !in_old && old.checklist.sha256 != new.checklist.sha256 && !old.checklist.sha256.is_empty() {
-            d.items_added.push(entry(id, format!("new in checklist version {}", new.checklist.version)));
+            d.items_removed
+                .push(entry(id, "removed from the checklist".to_string()));
+        } else if in_new
+            && !in_old
+            && old.checklist.sha256 != new.checklist.sha256
+            && !old.checklist.sha256.is_empty()
+        {
+            d.items_added.push(entry(
+                id,
+                format!("new in checklist version {}", new.checklist.version),
+            ));
         }
     }
     d.signoff_changes = signoff_changes(old, new);
@@ -162,7 +232,12 @@ fn signoff_changes(old: &SignOff, new: &SignOff) -> Vec<String> {
     let mut out = Vec::new();
     let describe = |s: &SignOff| {
         s.signoff.as_ref().map(|sig| {
-            format!("{} ({}) on {}", sig.name, sig.role, sig.signed_at.to_zoned(TimeZone::UTC).date())
+            format!(
+                "{} ({}) on {}",
+                sig.name,
+                sig.role,
+                sig.signed_at.to_zoned(TimeZone::UTC).date()
+            )
         })
     };
     match (describe(old), describe(new)) {
@@ -172,7 +247,10 @@ fn signoff_changes(old: &SignOff, new: &SignOff) -> Vec<String> {
         _ => {}
     }
     if old.checklist.version != new.checklist.version && !old.checklist.version.is_empty() {
-        out.push(format!("checklist version {} → {}", old.checklist.version, new.checklist.version));
+        out.push(format!(
+            "checklist version {} → {}",
+            old.checklist.version, new.checklist.version
+        ));
     }
     for field in Target::FIELDS {
         let (o, n) = (old.target.field(field), new.target.field(field));
@@ -189,7 +267,9 @@ fn signoff_changes(old: &SignOff, new: &SignOff) -> Vec<String> {
 
 impl Diff {
     pub fn is_empty(&self) -> bool {
-        self.sections().iter().all(|(_, entries)| entries.is_empty())
+        self.sections()
+            .iter()
+            .all(|(_, entries)| entries.is_empty())
             && self.changed_answers.is_empty()
             && self.signoff_changes.is_empty()
     }
@@ -203,7 +283,10 @@ impl Diff {
             ("Renewed answers", &self.renewed),
             ("Risk acceptances added", &self.risks_added),
             ("Risk acceptances removed", &self.risks_removed),
-            ("Risk acceptances expiring within 30 days", &self.risks_expiring),
+            (
+                "Risk acceptances expiring within 30 days",
+                &self.risks_expiring,
+            ),
             ("Checklist items added", &self.items_added),
             ("Checklist items removed", &self.items_removed),
             ("Checklist items changed", &self.items_changed),
@@ -253,17 +336,33 @@ impl Diff {
             if entries.is_empty() {
                 continue;
             }
-            out.push_str(&format!("**{title}**\n\n| Item | What changed |\n|---|---|\n"));
+            out.push_str(&format!(
+                "**{title}**\n\n| Item | What changed |\n|---|---|\n"
+            ));
             for e in entries {
-                out.push_str(&format!("| `{}` {} | {} |\n", e.id, md(&e.title), md(&e.detail)));
+                out.push_str(&format!(
+                    "| `{}` {} | {} |\n",
+                    e.id,
+                    md(&e.title),
+                    md(&e.detail)
+                ));
             }
             out.push('\n');
         }
         if !self.changed_answers.is_empty() {
-            out.push_str("**Changed answers**\n\n| Item | Field | Before | After |\n|---|---|---|---|\n");
+            out.push_str(
+                "**Changed answers**\n\n| Item | Field | Before | After |\n|---|---|---|---|\n",
+            );
             for c in &self.changed_answers {
                 for f in &c.changes {
-                    out.push_str(&format!("| `{}` {} | {} | {} | {} |\n", c.id, md(&c.title), f.field, md(&f.old), md(&f.new)));
+                    out.push_str(&format!(
+                        "| `{}` {} | {} | {} | {} |\n",
+                        c.id,
+                        md(&c.title),
+                        f.field,
+                        md(&f.old),
+                        md(&f.new)
+                    ));
                 }
             }
             out.push('\n');

@@ -11,12 +11,20 @@ fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
     let command = Cli::command();
     let names: Vec<String> = command
         .get_subcommands()
-        .flat_map(|c| std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(String::from)))
+        .flat_map(|c| {
+            std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(String::from))
+        })
         .chain(["help".to_string()])
         .collect();
     let top_level_only = ["-h", "--help", "-V", "--version"];
-    let has_command = args.iter().skip(1).any(|a| a.to_str().is_some_and(|a| names.iter().any(|n| n == a)));
-    let asks_top_level = args.iter().skip(1).any(|a| a.to_str().is_some_and(|a| top_level_only.contains(&a)));
+    let has_command = args
+        .iter()
+        .skip(1)
+        .any(|a| a.to_str().is_some_and(|a| names.iter().any(|n| n == a)));
+    let asks_top_level = args
+        .iter()
+        .skip(1)
+        .any(|a| a.to_str().is_some_and(|a| top_level_only.contains(&a)));
     if !has_command && !asks_top_level {
         args.insert(1.min(args.len()), std::ffi::OsString::from("run"));
     }
@@ -32,7 +40,8 @@ fn given_anywhere(matches: &clap::ArgMatches, id: &str) -> bool {
 }
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches_from(with_default_command(std::env::args_os().collect()));
+    let matches =
+        Cli::command().get_matches_from(with_default_command(std::env::args_os().collect()));
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

@@ -41,9 +41,7 @@ const COMPILE_STACK: usize = 64 << 20;
 /// comparisons, brackets, `*`); each makes at most two (`[?…]` a projection and a condition,
 /// `*` a projection and object values).
 fn nesting_marks(text: &str) -> usize {
-    text.bytes()
-        .filter(|b| b".|&!<>=([{*".contains(b))
-        .count()
+    text.bytes().filter(|b| b".|&!<>=([{*".contains(b)).count()
 }
 
 /// Depth of a syntax tree (a leaf is 1).

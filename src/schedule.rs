@@ -23,14 +23,24 @@ pub struct Due {
 }
 
 /// Answers that stop holding by `today + within_days`, soonest first (overdue ones too).
-pub fn due_within(checklist: &Checklist, signoff: &SignOff, today: Date, within_days: u32) -> Vec<Due> {
-    let horizon = today.checked_add(jiff::Span::new().days(i64::from(within_days))).unwrap_or(Date::MAX);
+pub fn due_within(
+    checklist: &Checklist,
+    signoff: &SignOff,
+    today: Date,
+    within_days: u32,
+) -> Vec<Due> {
+    let horizon = today
+        .checked_add(jiff::Span::new().days(i64::from(within_days)))
+        .unwrap_or(Date::MAX);
     let mut out: Vec<Due> = checklist
         .items
         .iter()
         .filter_map(|item| {
             let answer = signoff.items.get(&item.id)?;
-            if matches!(validity::assess(checklist, item, signoff, today), Freshness::Changed { .. }) {
+            if matches!(
+                validity::assess(checklist, item, signoff, today),
+                Freshness::Changed { .. }
+            ) {
                 return None;
             }
             let until = validity::valid_until(checklist, item, answer);
@@ -39,7 +49,11 @@ pub fn due_within(checklist: &Checklist, signoff: &SignOff, today: Date, within_
                 id: item.id.clone(),
                 title: item.title.clone(),
                 due,
-                kind: if answer.status == Status::RiskAccepted { "risk-acceptance" } else { "answer" },
+                kind: if answer.status == Status::RiskAccepted {
+                    "risk-acceptance"
+                } else {
+                    "answer"
+                },
                 overdue: due <= today,
                 answered_by: answer.answered_by.clone(),
             })
@@ -56,13 +70,24 @@ pub fn to_ics(dues: &[Due], deployment: &str, now: jiff::Timestamp) -> String {
     let mut calendar = Calendar::new();
     calendar.name(&format!("readiness reviews: {deployment}"));
     for d in dues {
-        let what = if d.kind == "risk-acceptance" { "risk acceptance expires" } else { "answer lapses" };
+        let what = if d.kind == "risk-acceptance" {
+            "risk acceptance expires"
+        } else {
+            "answer lapses"
+        };
         let event = Event::new()
             .uid(&format!("{}-{}@readiness", d.id, d.due))
             .summary(&format!("readiness: re-review {} ({what})", d.id))
-            .description(&format!("{}\nDeployment: {deployment}\nLast answered by {}.", d.title, d.answered_by))
+            .description(&format!(
+                "{}\nDeployment: {deployment}\nLast answered by {}.",
+                d.title, d.answered_by
+            ))
             .append_property(Property::new("DTSTAMP", &stamp))
-            .append_property(Property::new("DTSTART", d.due.strftime("%Y%m%d").to_string()).add_parameter("VALUE", "DATE").done())
+            .append_property(
+                Property::new("DTSTART", d.due.strftime("%Y%m%d").to_string())
+                    .add_parameter("VALUE", "DATE")
+                    .done(),
+            )
             .done();
         calendar.push(event);
     }

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 
 use crate::checklist::{Checklist, Item, Phase};
-use crate::validity::{self, Freshness};
 use crate::clock::Clock;
 use crate::signoff::store::{self, StoreError};
 use crate::signoff::{Answer, ChecklistRef, SignOff, Signature, Status, Target};
+use crate::validity::{self, Freshness};
 
 /// What the operator says about one item, before validation.
 #[derive(Debug, Clone, Default)]
@@ -222,7 +222,8 @@ impl Session {
     /// version and digest and drops answers to items it no longer has (see [`Self::removed`]).
     fn change<T>(&mut self, f: impl FnOnce(&mut SignOff) -> T) -> Result<T, SessionError> {
         let reference = self.checklist_ref();
-        let ids: std::collections::HashSet<String> = self.checklist.items.iter().map(|i| i.id.clone()).collect();
+        let ids: std::collections::HashSet<String> =
+            self.checklist.items.iter().map(|i| i.id.clone()).collect();
         let (signoff, result) = store::update(&self.path, |s| {
             s.checklist = reference;
             s.items.retain(|id, _| ids.contains(id));
@@ -306,7 +307,12 @@ impl Session {
         let ordered: Vec<(&Item, Freshness)> = Phase::ALL
             .iter()
             .flat_map(|&p| self.checklist.items_in(p))
-            .map(|i| (i, validity::assess(&self.checklist, i, &self.signoff, today)))
+            .map(|i| {
+                (
+                    i,
+                    validity::assess(&self.checklist, i, &self.signoff, today),
+                )
+            })
             .collect();
         let review = ordered.iter().filter(|(_, f)| f.needs_review());
         let rest = ordered
@@ -322,7 +328,10 @@ impl Session {
 
     /// Answers in the file to items the loaded checklist no longer has (dropped at the next save).
     pub fn removed(&self) -> Vec<String> {
-        validity::removed_items(&self.checklist, &self.signoff).into_iter().map(String::from).collect()
+        validity::removed_items(&self.checklist, &self.signoff)
+            .into_iter()
+            .map(String::from)
+            .collect()
     }
 
     /// Items with no answer yet.

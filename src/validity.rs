@@ -33,7 +33,10 @@ impl Freshness {
     pub fn needs_review(self) -> bool {
         matches!(
             self,
-            Freshness::Lapsed { .. } | Freshness::RiskExpired { .. } | Freshness::Changed { .. } | Freshness::Reopened { .. }
+            Freshness::Lapsed { .. }
+                | Freshness::RiskExpired { .. }
+                | Freshness::Changed { .. }
+                | Freshness::Reopened { .. }
         )
     }
 
@@ -41,14 +44,24 @@ impl Freshness {
     pub fn describe(self) -> String {
         match self {
             Freshness::Open => "not answered".to_string(),
-            Freshness::Valid { answered, until } => format!("valid through {until} (answered {answered})"),
+            Freshness::Valid { answered, until } => {
+                format!("valid through {until} (answered {answered})")
+            }
             Freshness::Lapsed { answered, until } => {
-                format!("lapsed on {} (answered {answered}, valid through {until})", next_day(until))
+                format!(
+                    "lapsed on {} (answered {answered}, valid through {until})",
+                    next_day(until)
+                )
             }
             Freshness::RiskExpired { answered, expires } => {
-                format!("risk acceptance expired on {} (accepted {answered}, through {expires})", next_day(expires))
+                format!(
+                    "risk acceptance expired on {} (accepted {answered}, through {expires})",
+                    next_day(expires)
+                )
             }
-            Freshness::Changed { answered } => format!("the item changed since it was answered on {answered}"),
+            Freshness::Changed { answered } => {
+                format!("the item changed since it was answered on {answered}")
+            }
             Freshness::Reopened { answered } => {
                 format!("answered pass on {answered}, but the automatic check now fails")
             }
@@ -94,25 +107,43 @@ pub fn assess(checklist: &Checklist, item: &Item, signoff: &SignOff, today: Date
         return Freshness::Open;
     };
     let answered = answer_date(answer);
-    if answer.item_sha256.as_deref().is_some_and(|sha| sha != item.content_sha256()) {
+    if answer
+        .item_sha256
+        .as_deref()
+        .is_some_and(|sha| sha != item.content_sha256())
+    {
         return Freshness::Changed { answered };
     }
     if crate::signoff::contradicted(Some(answer), signoff.auto.get(&item.id))
-        && signoff.auto.get(&item.id).is_some_and(|a| a.checked_at >= answer.answered_at)
+        && signoff
+            .auto
+            .get(&item.id)
+            .is_some_and(|a| a.checked_at >= answer.answered_at)
     {
         return Freshness::Reopened { answered };
     }
     let until = valid_until(checklist, item, answer);
     match (answer.status, today > until) {
-        (Status::RiskAccepted, true) => Freshness::RiskExpired { answered, expires: until },
+        (Status::RiskAccepted, true) => Freshness::RiskExpired {
+            answered,
+            expires: until,
+        },
         (_, true) => Freshness::Lapsed { answered, until },
         (_, false) => Freshness::Valid { answered, until },
     }
 }
 
 /// Every item of the checklist, in checklist order, with where it stands.
-pub fn assess_all<'c>(checklist: &'c Checklist, signoff: &SignOff, today: Date) -> Vec<(&'c Item, Freshness)> {
-    checklist.items.iter().map(|i| (i, assess(checklist, i, signoff, today))).collect()
+pub fn assess_all<'c>(
+    checklist: &'c Checklist,
+    signoff: &SignOff,
+    today: Date,
+) -> Vec<(&'c Item, Freshness)> {
+    checklist
+        .items
+        .iter()
+        .map(|i| (i, assess(checklist, i, signoff, today)))
+        .collect()
 }
 
 /// Answers in the sign-off whose item is no longer in the checklist.
@@ -133,7 +164,12 @@ pub fn next_due(checklist: &Checklist, signoff: &SignOff) -> Option<Date> {
     checklist
         .items
         .iter()
-        .filter_map(|item| signoff.items.get(&item.id).map(|a| valid_until(checklist, item, a)))
+        .filter_map(|item| {
+            signoff
+                .items
+                .get(&item.id)
+                .map(|a| valid_until(checklist, item, a))
+        })
         .min()
         .map(next_day)
 }
@@ -160,8 +196,14 @@ mod tests {
     fn next_day_and_describe() {
         let d: Date = "2027-02-28".parse().unwrap();
         assert_eq!(next_day(d).to_string(), "2027-03-01");
-        let f = Freshness::Lapsed { answered: "2026-11-27".parse().unwrap(), until: "2027-02-25".parse().unwrap() };
-        assert_eq!(f.describe(), "lapsed on 2027-02-26 (answered 2026-11-27, valid through 2027-02-25)");
+        let f = Freshness::Lapsed {
+            answered: "2026-11-27".parse().unwrap(),
+            until: "2027-02-25".parse().unwrap(),
+        };
+        assert_eq!(
+            f.describe(),
+            "lapsed on 2027-02-26 (answered 2026-11-27, valid through 2027-02-25)"
+        );
         assert!(f.needs_review());
         assert!(!Freshness::Open.needs_review());
     }

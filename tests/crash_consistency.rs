@@ -219,7 +219,10 @@ fn sigkill_at_any_moment_never_loses_a_confirmed_answer_nor_tears_the_file() {
         }
         let after = check_holds(dir.path(), &confirmed, &sent);
         if moment == Moment::Stalled {
-            assert_eq!(after, before, "a save stopped before its rename changed the file");
+            assert_eq!(
+                after, before,
+                "a save stopped before its rename changed the file"
+            );
         }
         if !exit.success() {
             let holds_this_round = read(dir.path())
@@ -250,7 +253,14 @@ fn sigkill_at_any_moment_never_loses_a_confirmed_answer_nor_tears_the_file() {
 
     // After all that, the next save works and keeps everything.
     let status = readiness(dir.path())
-        .args(["answer", "gov.advisor", "--status", "pass", "--note", &note_of(round + 1)])
+        .args([
+            "answer",
+            "gov.advisor",
+            "--status",
+            "pass",
+            "--note",
+            &note_of(round + 1),
+        ])
         .status()
         .unwrap();
     assert!(status.success());
@@ -283,7 +293,14 @@ fn run_restricted(
 fn answered_once() -> (tempfile::TempDir, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let ok = readiness(dir.path())
-        .args(["answer", "net.private", "--status", "pass", "--note", "kept"])
+        .args([
+            "answer",
+            "net.private",
+            "--status",
+            "pass",
+            "--note",
+            "kept",
+        ])
         .status()
         .unwrap();
     assert!(ok.success());
@@ -305,15 +322,21 @@ fn a_read_only_directory_is_a_clear_error_and_nothing_changes() {
     let (dir, before) = answered_once();
     let path = dir.path().to_path_buf();
     // New sign-offs are created 0600; readable by all here, so only writing is refused.
-    std::fs::set_permissions(path.join(SIGNOFF), std::fs::Permissions::from_mode(0o644))
-        .unwrap();
+    std::fs::set_permissions(path.join(SIGNOFF), std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o555)).unwrap();
     // Root ignores permissions, so as root the command runs as `nobody`, for whom the
     // directory is readable and not writable.
     let root = unsafe { libc::geteuid() } == 0;
     let (code, stderr) = run_restricted(
         &path,
-        &["answer", "gov.assessment", "--status", "fail", "--note", "lost?"],
+        &[
+            "answer",
+            "gov.assessment",
+            "--status",
+            "fail",
+            "--note",
+            "lost?",
+        ],
         move || {
             if root {
                 // SAFETY: plain syscalls in the child before exec.
@@ -348,7 +371,14 @@ fn a_full_disk_is_a_clear_error_and_nothing_changes() {
     let long_note = "n".repeat(4096);
     let (code, stderr) = run_restricted(
         dir.path(),
-        &["answer", "gov.assessment", "--status", "pass", "--note", &long_note],
+        &[
+            "answer",
+            "gov.assessment",
+            "--status",
+            "pass",
+            "--note",
+            &long_note,
+        ],
         move || {
             let rlimit = libc::rlimit {
                 rlim_cur: limit,
@@ -424,7 +454,11 @@ fn a_signoff_replaced_by_a_symlink_is_refused_by_every_command_and_nothing_chang
             stderr.contains(&format!("{SIGNOFF} is a symbolic link")),
             "{args:?}: {stderr}"
         );
-        assert_eq!(std::fs::read(&elsewhere).unwrap(), target_before, "{args:?}");
+        assert_eq!(
+            std::fs::read(&elsewhere).unwrap(),
+            target_before,
+            "{args:?}"
+        );
         let link = std::fs::symlink_metadata(dir.path().join(SIGNOFF)).unwrap();
         assert!(link.file_type().is_symlink(), "{args:?} replaced the link");
         assert_eq!(

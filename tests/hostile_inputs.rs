@@ -41,7 +41,10 @@ fn assert_refused(out: &Output, code: i32, expected: &[String], what: &str) {
     assert!(!err.contains("panicked"), "{what}: {err}");
     assert!(!err.contains("overflowed its stack"), "{what}: {err}");
     for e in expected {
-        assert!(err.contains(e.as_str()), "{what}: expected {e:?} in:\n{err}");
+        assert!(
+            err.contains(e.as_str()),
+            "{what}: expected {e:?} in:\n{err}"
+        );
     }
 }
 
@@ -75,7 +78,11 @@ fn assert_checklist_refused(checklist: &Path, expected: &[String]) {
         .output()
         .unwrap();
     assert_refused(&out, 2, expected, &what);
-    assert_eq!(listing(dir.path()), Vec::<String>::new(), "{what}: wrote something");
+    assert_eq!(
+        listing(dir.path()),
+        Vec::<String>::new(),
+        "{what}: wrote something"
+    );
 }
 
 #[test]
@@ -84,7 +91,11 @@ fn every_hostile_checklist_file_is_refused_with_its_message() {
     assert!(corpus.len() >= 12, "corpus is missing");
     for file in corpus {
         let expected = expectations(&file);
-        assert!(!expected.is_empty(), "{} has no `# expect:` line", file.display());
+        assert!(
+            !expected.is_empty(),
+            "{} has no `# expect:` line",
+            file.display()
+        );
         assert_checklist_refused(&file, &expected);
     }
 }
@@ -170,7 +181,10 @@ fn a_flood_of_problems_is_counted_and_shown_in_part() {
     let keys: String = (0..20_000).map(|i| format!("k{i} = {i}\n")).collect();
     std::fs::write(&path, format!("schema_version = 1\n{keys}")).unwrap();
     let out = validate(tmp.path(), &path);
-    let expected = ["20004 problem(s) in checklist".to_string(), "… and 19904 more".to_string()];
+    let expected = [
+        "20004 problem(s) in checklist".to_string(),
+        "… and 19904 more".to_string(),
+    ];
     assert_refused(&out, 2, &expected, "flood");
     assert!(stderr(&out).lines().count() < 110, "every problem printed");
 }
@@ -197,7 +211,14 @@ fn a_checklist_of_ten_thousand_items_loads_and_is_usable() {
             .unwrap()
     };
     // `answer` loads and validates all of it, then records one answer; `attest` shows it.
-    let out = run(&["answer", "item.09999", "--status", "pass", "--note", "the last one"]);
+    let out = run(&[
+        "answer",
+        "item.09999",
+        "--status",
+        "pass",
+        "--note",
+        "the last one",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = run(&["attest"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -213,12 +234,18 @@ fn a_checklist_of_ten_thousand_items_loads_and_is_usable() {
 fn a_ten_megabyte_checklist_that_is_valid_loads() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("huge.toml");
-    let huge = item("a.b", "").replace("guidance = \"g\"", &format!("guidance = \"{}\"", "g".repeat(10 << 20)));
+    let huge = item("a.b", "").replace(
+        "guidance = \"g\"",
+        &format!("guidance = \"{}\"", "g".repeat(10 << 20)),
+    );
     std::fs::write(&path, format!("{HEAD}{huge}")).unwrap();
     let out = validate(tmp.path(), &path);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("valid — checklist hostile version 1, 1 items"), "{stdout}");
+    assert!(
+        stdout.contains("valid — checklist hostile version 1, 1 items"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -241,17 +268,31 @@ fn every_hostile_signoff_is_refused_and_left_untouched() {
     assert!(cases.len() >= 9, "corpus is missing");
     let generated: Vec<(PathBuf, Vec<&str>)> = vec![
         (
-            write("nested-note.toml", format!("{head}note = {}\"x\"{}\n", "[".repeat(10_000), "]".repeat(10_000)).into_bytes()),
+            write(
+                "nested-note.toml",
+                format!(
+                    "{head}note = {}\"x\"{}\n",
+                    "[".repeat(10_000),
+                    "]".repeat(10_000)
+                )
+                .into_bytes(),
+            ),
             vec![":12:", "invalid TOML", "recursion"],
         ),
         (
-            write("huge-malformed.toml", format!("{head}note = \"{}\n", "x".repeat(10 << 20)).into_bytes()),
+            write(
+                "huge-malformed.toml",
+                format!("{head}note = \"{}\n", "x".repeat(10 << 20)).into_bytes(),
+            ),
             vec![":12:", "invalid TOML"],
         ),
         (
             write(
                 "utf16.toml",
-                [0xff, 0xfe].into_iter().chain(head.encode_utf16().flat_map(u16::to_le_bytes)).collect(),
+                [0xff, 0xfe]
+                    .into_iter()
+                    .chain(head.encode_utf16().flat_map(u16::to_le_bytes))
+                    .collect(),
             ),
             vec!["the file is not valid UTF-8"],
         ),
@@ -268,7 +309,10 @@ fn every_hostile_signoff_is_refused_and_left_untouched() {
         let before = std::fs::read(dir.path().join(name)).unwrap();
         let commands: &[&[&str]] = if before.len() > 1 << 20 {
             // The same paths as the other cases, in fewer runs of a slow case.
-            &[&["attest", "--output", "a.md"], &["answer", "gov.assessment", "--status", "pass"]]
+            &[
+                &["attest", "--output", "a.md"],
+                &["answer", "gov.assessment", "--status", "pass"],
+            ]
         } else {
             &[
                 &["attest", "--output", "a.md"],
@@ -291,7 +335,12 @@ fn every_hostile_signoff_is_refused_and_left_untouched() {
                 "{} was modified by {args:?}",
                 file.display()
             );
-            assert_eq!(listing(dir.path()), vec![name.to_string()], "{}", file.display());
+            assert_eq!(
+                listing(dir.path()),
+                vec![name.to_string()],
+                "{}",
+                file.display()
+            );
         }
     }
 }
@@ -341,7 +390,11 @@ fn every_hostile_template_is_refused_and_writes_nothing() {
     assert!(corpus.len() >= 10, "corpus is missing");
     for file in corpus {
         let expected = expectations(&file);
-        assert!(!expected.is_empty(), "{} has no `# expect:` line", file.display());
+        assert!(
+            !expected.is_empty(),
+            "{} has no `# expect:` line",
+            file.display()
+        );
         let mut expected = expected;
         expected.push(format!("template {}", file.display()));
         let out = attest_with(dir.path(), &file);
@@ -357,7 +410,11 @@ fn templates_nested_too_deep_for_the_parser_are_refused_before_parsing() {
     let cases: [(&str, String, &str); 5] = [
         (
             "nested-ifs.md.tera",
-            format!("{}x{}", "{% if true %}".repeat(10_000), "{% endif %}".repeat(10_000)),
+            format!(
+                "{}x{}",
+                "{% if true %}".repeat(10_000),
+                "{% endif %}".repeat(10_000)
+            ),
             "line 1: blocks nested more than 32 deep",
         ),
         (
@@ -400,7 +457,8 @@ fn a_template_that_loops_without_output_is_stopped_by_the_deadline() {
     let context = readiness::attest::build_context(&checklist, &signoff, "0", now, None);
     // 10^10 empty iterations: hours. The deadline ends it; the cancelled `range` then stops
     // the abandoned render at its next inner loop.
-    let template = "{% for a in range(end=100000) %}{% for b in range(end=100000) %}{% endfor %}{% endfor %}";
+    let template =
+        "{% for a in range(end=100000) %}{% for b in range(end=100000) %}{% endfor %}{% endfor %}";
     let limits = Limits {
         time: std::time::Duration::from_millis(300),
         output_bytes: 1 << 20,
@@ -452,21 +510,42 @@ impl Run {
             causes.iter().any(|c| c.contains(says)),
             "no cause says {says:?}: {causes:#?}"
         );
-        assert_eq!(self.json["summary"]["fail"], 0, "a fail on a document never observed");
+        assert_eq!(
+            self.json["summary"]["fail"], 0,
+            "a fail on a document never observed"
+        );
     }
 }
 
 async fn check(fake: &FakeArm, named: bool) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let mut args: Vec<String> = [
-        "check", "--auth", "none", "--arm-endpoint", &fake.uri(), "--subscription", SUB,
-        "--resource-group", RG, "--format", "json", "--timeout", "10",
+        "check",
+        "--auth",
+        "none",
+        "--arm-endpoint",
+        &fake.uri(),
+        "--subscription",
+        SUB,
+        "--resource-group",
+        RG,
+        "--format",
+        "json",
+        "--timeout",
+        "10",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     if named {
-        for a in ["--cluster", CLUSTER, "--key-vault", VAULT, "--registry", REGISTRY] {
+        for a in [
+            "--cluster",
+            CLUSTER,
+            "--key-vault",
+            VAULT,
+            "--registry",
+            REGISTRY,
+        ] {
             args.push(a.to_string());
         }
     }
@@ -488,15 +567,35 @@ const JSON: &str = "application/json";
 async fn arm_documents_that_are_truncated_enormous_or_misshapen_are_could_not_check() {
     let cluster = fixture_text("hardened/managed-cluster.json");
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("truncated", cluster.as_bytes()[..cluster.len() / 2].to_vec(), "the body is not valid JSON (EOF while parsing"),
-        ("empty", Vec::new(), "the body is not valid JSON (EOF while parsing a value at line 1 column 0)"),
+        (
+            "truncated",
+            cluster.as_bytes()[..cluster.len() / 2].to_vec(),
+            "the body is not valid JSON (EOF while parsing",
+        ),
+        (
+            "empty",
+            Vec::new(),
+            "the body is not valid JSON (EOF while parsing a value at line 1 column 0)",
+        ),
         (
             "enormous",
-            format!("{{\"properties\": {{\"padding\": \"{}\"}}}}", "a".repeat(50 << 20)).into_bytes(),
+            format!(
+                "{{\"properties\": {{\"padding\": \"{}\"}}}}",
+                "a".repeat(50 << 20)
+            )
+            .into_bytes(),
             "the body is 50.0 MiB; an ARM document is at most 16 MiB",
         ),
-        ("an array", b"[{\"properties\": {}}]".to_vec(), "the body is an array, not the JSON object ARM answers with"),
-        ("a string", b"\"Microsoft.ContainerService\"".to_vec(), "the body is a string"),
+        (
+            "an array",
+            b"[{\"properties\": {}}]".to_vec(),
+            "the body is an array, not the JSON object ARM answers with",
+        ),
+        (
+            "a string",
+            b"\"Microsoft.ContainerService\"".to_vec(),
+            "the body is a string",
+        ),
         (
             "nested 10,000 deep",
             format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes(),
@@ -505,8 +604,12 @@ async fn arm_documents_that_are_truncated_enormous_or_misshapen_are_could_not_ch
     ];
     for (what, body, says) in cases {
         let fake = FakeArm::start("hardened").await;
-        fake.fault(&FakeArm::path_cluster(), ResponseTemplate::new(200).set_body_raw(body, JSON), None)
-            .await;
+        fake.fault(
+            &FakeArm::path_cluster(),
+            ResponseTemplate::new(200).set_body_raw(body, JSON),
+            None,
+        )
+        .await;
         let run = check(&fake, true).await;
         eprintln!("{what}: {:?}", run.causes());
         run.assert_could_not_check(says);
@@ -523,7 +626,9 @@ async fn a_listing_with_value_not_a_list_or_a_looping_next_link_is_could_not_che
         None,
     )
     .await;
-    check(&fake, false).await.assert_could_not_check("`value` is not a list");
+    check(&fake, false)
+        .await
+        .assert_could_not_check("`value` is not a list");
 
     // A nextLink that points back at the same page, for ever.
     let fake = FakeArm::start("hardened").await;
@@ -546,10 +651,26 @@ async fn a_listing_with_value_not_a_list_or_a_looping_next_link_is_could_not_che
 #[tokio::test(flavor = "multi_thread")]
 async fn error_answers_without_the_usual_fields_still_explain() {
     let cases: [(u16, &str, &str); 5] = [
-        (403, "<html><body>Forbidden</body></html>", "not permitted (403): <html><body>Forbidden</body></html>"),
-        (401, "", "not signed in to Azure or the token was rejected (401)"),
-        (404, r#"{"error": {"code": 5, "message": null}}"#, "not found: /subscriptions/"),
-        (409, r#"{"error": "a flat string"}"#, r#"HTTP 409 reading /subscriptions/"#),
+        (
+            403,
+            "<html><body>Forbidden</body></html>",
+            "not permitted (403): <html><body>Forbidden</body></html>",
+        ),
+        (
+            401,
+            "",
+            "not signed in to Azure or the token was rejected (401)",
+        ),
+        (
+            404,
+            r#"{"error": {"code": 5, "message": null}}"#,
+            "not found: /subscriptions/",
+        ),
+        (
+            409,
+            r#"{"error": "a flat string"}"#,
+            r#"HTTP 409 reading /subscriptions/"#,
+        ),
         (400, "\u{0}\u{1}binary\u{ff}", "HTTP 400 reading"),
     ];
     for (status, body, says) in cases {
@@ -568,11 +689,31 @@ async fn error_answers_without_the_usual_fields_still_explain() {
 #[test]
 fn hostile_evidence_files_are_could_not_check() {
     let cases: [(&str, &[u8], &str); 5] = [
-        ("aks.json", b"[1, 2, 3]", "aks.json: expected a JSON object (as `az … show -o json` prints it)"),
-        ("aks.json", b"{\"properties\": {\"enableRBAC\": tr", "aks.json:1:"),
-        ("aks.json", b"{\"name\": \"caf\xe9\"}", "stream did not contain valid UTF-8"),
-        ("key-vault.json", b"null", "key-vault.json: expected a JSON object"),
-        ("aks-diagnostic-settings.json", b"{\"value\": 5}", "expected a JSON array"),
+        (
+            "aks.json",
+            b"[1, 2, 3]",
+            "aks.json: expected a JSON object (as `az … show -o json` prints it)",
+        ),
+        (
+            "aks.json",
+            b"{\"properties\": {\"enableRBAC\": tr",
+            "aks.json:1:",
+        ),
+        (
+            "aks.json",
+            b"{\"name\": \"caf\xe9\"}",
+            "stream did not contain valid UTF-8",
+        ),
+        (
+            "key-vault.json",
+            b"null",
+            "key-vault.json: expected a JSON object",
+        ),
+        (
+            "aks-diagnostic-settings.json",
+            b"{\"value\": 5}",
+            "expected a JSON array",
+        ),
     ];
     for (file, body, says) in cases {
         let dir = tempfile::tempdir().unwrap();

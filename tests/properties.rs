@@ -67,9 +67,12 @@ fn filled() -> impl Strategy<Value = String> {
 
 fn timestamp() -> impl Strategy<Value = Timestamp> {
     // 0001-01-01 .. 9999-12-31: the years a TOML datetime can hold.
-    (-62_135_596_800i64..253_402_300_799, 0i32..1_000_000_000, any::<bool>()).prop_map(
-        |(s, ns, whole)| Timestamp::new(s, if whole { 0 } else { ns }).expect("in range"),
+    (
+        -62_135_596_800i64..253_402_300_799,
+        0i32..1_000_000_000,
+        any::<bool>(),
     )
+        .prop_map(|(s, ns, whole)| Timestamp::new(s, if whole { 0 } else { ns }).expect("in range"))
 }
 
 fn date() -> impl Strategy<Value = Date> {
@@ -123,14 +126,16 @@ fn auto_record() -> impl Strategy<Value = AutoRecord> {
         ]),
         proptest::option::of(text()),
     )
-        .prop_map(|(source, resource, expect, observed, status, cause)| AutoCheck {
-            source,
-            resource,
-            expect,
-            observed,
-            status,
-            cause,
-        });
+        .prop_map(
+            |(source, resource, expect, observed, status, cause)| AutoCheck {
+                source,
+                resource,
+                expect,
+                observed,
+                status,
+                cause,
+            },
+        );
     (
         prop::sample::select(vec![
             AutoStatus::Pass,
@@ -166,21 +171,23 @@ fn signoff_with(ids: BoxedStrategy<String>) -> impl Strategy<Value = SignOff> {
         proptest::collection::btree_map(ids, auto_record(), 0..3),
         proptest::option::of((filled(), filled(), timestamp())),
     )
-        .prop_map(|((id, version, sha256), target, items, auto, sig)| SignOff {
-            checklist: ChecklistRef {
-                id,
-                version,
-                sha256,
+        .prop_map(
+            |((id, version, sha256), target, items, auto, sig)| SignOff {
+                checklist: ChecklistRef {
+                    id,
+                    version,
+                    sha256,
+                },
+                target,
+                items,
+                auto,
+                signoff: sig.map(|(name, role, signed_at)| Signature {
+                    name,
+                    role,
+                    signed_at,
+                }),
             },
-            target,
-            items,
-            auto,
-            signoff: sig.map(|(name, role, signed_at)| Signature {
-                name,
-                role,
-                signed_at,
-            }),
-        })
+        )
 }
 
 // Case counts keep the file at a few seconds in a debug build; `PROPTEST_CASES=10000`
@@ -356,7 +363,8 @@ fn the_generators_reach_the_hard_cases() {
         },
         ..SignOff::default()
     };
-    let note = "line one\r\nline \"two\" with '''triple''' and \"\"\"more\"\"\"\n\u{7f}\u{0}\ttab\\";
+    let note =
+        "line one\r\nline \"two\" with '''triple''' and \"\"\"more\"\"\"\n\u{7f}\u{0}\ttab\\";
     s.items.insert(
         "id with \"quotes\"\nand a newline".into(),
         Answer {

@@ -14,19 +14,47 @@ use readiness::session::Session;
 
 /// Answers every item of the small checklist on 2026-11-27 and signs.
 fn answer_all(dir: &Path) {
-    for id in ["net.private", "gov.assessment", "mon.audit-logs", "iac.providers", "gov.advisor"] {
-        small(dir).args(["answer", id, "--status", "pass"]).assert().success();
+    for id in [
+        "net.private",
+        "gov.assessment",
+        "mon.audit-logs",
+        "iac.providers",
+        "gov.advisor",
+    ] {
+        small(dir)
+            .args(["answer", id, "--status", "pass"])
+            .assert()
+            .success();
     }
     small(dir)
-        .args(["answer", "k8s.netpol", "--status", "risk-accepted", "--justification", "vendor fix", "--expires", "2027-01-15"])
+        .args([
+            "answer",
+            "k8s.netpol",
+            "--status",
+            "risk-accepted",
+            "--justification",
+            "vendor fix",
+            "--expires",
+            "2027-01-15",
+        ])
         .assert()
         .success();
-    small(dir).args(["sign", "--name", "Dana", "--role", "owner"]).assert().success();
+    small(dir)
+        .args(["sign", "--name", "Dana", "--role", "owner"])
+        .assert()
+        .success();
 }
 
 fn fresh_at(dir: &Path, now: &str) -> (i32, String) {
-    let out = small(dir).env("READINESS_NOW", now).args(["verify", "--fresh"]).output().unwrap();
-    (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = small(dir)
+        .env("READINESS_NOW", now)
+        .args(["verify", "--fresh"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -34,8 +62,14 @@ fn an_answer_holds_through_day_90_and_lapses_on_day_91() {
     let dir = tempfile::tempdir().unwrap();
     answer_all(dir.path());
     // Keep the risk acceptance out of the way for this test.
-    small(dir.path()).args(["answer", "k8s.netpol", "--status", "pass"]).assert().success();
-    small(dir.path()).args(["sign", "--name", "Dana", "--role", "owner"]).assert().success();
+    small(dir.path())
+        .args(["answer", "k8s.netpol", "--status", "pass"])
+        .assert()
+        .success();
+    small(dir.path())
+        .args(["sign", "--name", "Dana", "--role", "owner"])
+        .assert()
+        .success();
 
     let (code, out) = fresh_at(dir.path(), "2026-11-27T10:00:00Z");
     assert_eq!(code, 0, "{out}");
@@ -44,7 +78,12 @@ fn an_answer_holds_through_day_90_and_lapses_on_day_91() {
     assert_eq!(code, 0, "{out}");
     let (code, out) = fresh_at(dir.path(), "2027-02-26T00:00:00Z");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("net.private: lapsed on 2027-02-26 (answered 2026-11-27, valid through 2027-02-25)"), "{out}");
+    assert!(
+        out.contains(
+            "net.private: lapsed on 2027-02-26 (answered 2026-11-27, valid through 2027-02-25)"
+        ),
+        "{out}"
+    );
     assert_eq!(out.matches("lapsed on").count(), 6, "{out}");
 }
 
@@ -57,13 +96,19 @@ fn a_risk_acceptance_is_caught_the_day_after_it_expires() {
     let (code, out) = fresh_at(dir.path(), "2027-01-16T00:00:01Z");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("k8s.netpol: risk acceptance expired on 2027-01-16 (accepted 2026-11-27, through 2027-01-15)"), "{out}");
-    assert!(!out.contains("net.private"), "other answers still hold: {out}");
+    assert!(
+        !out.contains("net.private"),
+        "other answers still hold: {out}"
+    );
 }
 
 #[test]
 fn verify_fresh_lists_open_items_and_a_missing_signature() {
     let dir = tempfile::tempdir().unwrap();
-    small(dir.path()).args(["answer", "net.private", "--status", "pass"]).assert().success();
+    small(dir.path())
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
     let (code, out) = fresh_at(dir.path(), common::NOW);
     assert_eq!(code, 1);
     assert!(out.contains("gov.assessment: not answered"), "{out}");
@@ -75,16 +120,37 @@ fn verify_fresh_lists_open_items_and_a_missing_signature() {
 fn status_lists_what_lapses_soon_and_writes_calendar_entries() {
     let dir = tempfile::tempdir().unwrap();
     answer_all(dir.path());
-    let text = stdout_of(small(dir.path()).env("READINESS_NOW", "2027-01-01T09:00:00Z").args(["status", "--within", "30"]));
+    let text = stdout_of(
+        small(dir.path())
+            .env("READINESS_NOW", "2027-01-01T09:00:00Z")
+            .args(["status", "--within", "30"]),
+    );
     assert!(text.contains("due 2027-01-16"), "{text}");
-    assert!(text.contains("k8s.netpol") && text.contains("risk acceptance expires"), "{text}");
-    assert!(!text.contains("net.private"), "not due within 30 days: {text}");
+    assert!(
+        text.contains("k8s.netpol") && text.contains("risk acceptance expires"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("net.private"),
+        "not due within 30 days: {text}"
+    );
     assert!(text.contains("Next review due: 2027-01-16"), "{text}");
 
-    let text = stdout_of(small(dir.path()).env("READINESS_NOW", "2027-03-01T09:00:00Z").args(["status"]));
-    assert!(text.contains("overdue since 2027-02-26") && text.contains("net.private"), "{text}");
+    let text = stdout_of(
+        small(dir.path())
+            .env("READINESS_NOW", "2027-03-01T09:00:00Z")
+            .args(["status"]),
+    );
+    assert!(
+        text.contains("overdue since 2027-02-26") && text.contains("net.private"),
+        "{text}"
+    );
 
-    let ics = stdout_of(small(dir.path()).env("READINESS_NOW", "2027-01-01T09:00:00Z").args(["status", "--format", "ics"]));
+    let ics = stdout_of(
+        small(dir.path())
+            .env("READINESS_NOW", "2027-01-01T09:00:00Z")
+            .args(["status", "--format", "ics"]),
+    );
     assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
     assert!(ics.contains("BEGIN:VEVENT"), "{ics}");
     assert!(ics.contains("DTSTART;VALUE=DATE:20270116"), "{ics}");
@@ -92,7 +158,11 @@ fn status_lists_what_lapses_soon_and_writes_calendar_entries() {
     assert!(ics.contains("DTSTAMP:20270101T090000Z"), "{ics}");
     assert!(ics.trim_end().ends_with("END:VCALENDAR"), "{ics}");
     // The same inputs give the same calendar.
-    let again = stdout_of(small(dir.path()).env("READINESS_NOW", "2027-01-01T09:00:00Z").args(["status", "--format", "ics"]));
+    let again = stdout_of(
+        small(dir.path())
+            .env("READINESS_NOW", "2027-01-01T09:00:00Z")
+            .args(["status", "--format", "ics"]),
+    );
     assert_eq!(ics, again);
 }
 
@@ -108,16 +178,32 @@ fn a_reworded_item_is_asked_again_and_an_untouched_one_is_carried() {
     let dir = tempfile::tempdir().unwrap();
     answer_all(dir.path());
     let v2 = copy_checklist(dir.path(), |t| {
-        t.replace("version = \"1.0\"", "version = \"1.1\"")
-            .replace("Send audit logs to a workspace.", "Send kube-audit-admin and guard logs to a workspace.")
+        t.replace("version = \"1.0\"", "version = \"1.1\"").replace(
+            "Send audit logs to a workspace.",
+            "Send kube-audit-admin and guard logs to a workspace.",
+        )
     });
     let c = checklist::load_file(&v2).unwrap();
-    let mut s = Session::open(c, &dir.path().join("readiness-signoff.toml"), Clock::fixed("2026-12-10T09:00:00Z".parse().unwrap()))
-        .unwrap();
-    assert_eq!(s.pending(false).iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["mon.audit-logs"]);
+    let mut s = Session::open(
+        c,
+        &dir.path().join("readiness-signoff.toml"),
+        Clock::fixed("2026-12-10T09:00:00Z".parse().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(
+        s.pending(false)
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect::<Vec<_>>(),
+        ["mon.audit-logs"]
+    );
 
     let mut script: Vec<Scripted> = (0..5).map(|_| Scripted::Text(String::new())).collect();
-    script.extend([Scripted::Select(0), Scripted::Text(String::new()), Scripted::Text(String::new())]);
+    script.extend([
+        Scripted::Select(0),
+        Scripted::Text(String::new()),
+        Scripted::Text(String::new()),
+    ]);
     script.extend([Scripted::Confirm(false), Scripted::Confirm(false)]);
     let mut p = ScriptedPrompter::new(script);
     let mut opts = WizardOptions {
@@ -128,14 +214,35 @@ fn a_reworded_item_is_asked_again_and_an_untouched_one_is_carried() {
     };
     plain::run(&mut s, &mut p, &mut opts).unwrap();
     let transcript = p.transcript.join("\n");
-    assert!(transcript.contains("Rerun: 5 answer(s) carried forward, 1 need review."), "{transcript}");
-    assert!(transcript.contains("mon.audit-logs — the item changed since it was answered on 2026-11-27"), "{transcript}");
-    assert!(transcript.contains("The checklist changed from version 1.0 to 1.1"), "{transcript}");
-    assert!(transcript.contains("[1/1] During operation · monitoring"), "{transcript}");
-    assert!(transcript.contains("Needs review: the item changed since it was answered on 2026-11-27"), "{transcript}");
+    assert!(
+        transcript.contains("Rerun: 5 answer(s) carried forward, 1 need review."),
+        "{transcript}"
+    );
+    assert!(
+        transcript
+            .contains("mon.audit-logs — the item changed since it was answered on 2026-11-27"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("The checklist changed from version 1.0 to 1.1"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("[1/1] During operation · monitoring"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Needs review: the item changed since it was answered on 2026-11-27"),
+        "{transcript}"
+    );
 
     // Now nothing is pending, and the sign-off records the new checklist version.
-    let s = Session::open(checklist::load_file(&v2).unwrap(), &dir.path().join("readiness-signoff.toml"), Clock::fixed("2026-12-10T09:00:00Z".parse().unwrap())).unwrap();
+    let s = Session::open(
+        checklist::load_file(&v2).unwrap(),
+        &dir.path().join("readiness-signoff.toml"),
+        Clock::fixed("2026-12-10T09:00:00Z".parse().unwrap()),
+    )
+    .unwrap();
     assert!(s.pending(false).is_empty());
     assert_eq!(s.signoff.checklist.version, "1.1");
 }
@@ -145,14 +252,27 @@ fn carried_answers_show_their_age_on_a_revisit() {
     let dir = tempfile::tempdir().unwrap();
     answer_all(dir.path());
     let c = checklist::load_file(&common::small_checklist()).unwrap();
-    let mut s = Session::open(c, &dir.path().join("readiness-signoff.toml"), Clock::fixed("2027-01-10T09:00:00Z".parse().unwrap())).unwrap();
+    let mut s = Session::open(
+        c,
+        &dir.path().join("readiness-signoff.toml"),
+        Clock::fixed("2027-01-10T09:00:00Z".parse().unwrap()),
+    )
+    .unwrap();
     let mut script: Vec<Scripted> = (0..5).map(|_| Scripted::Text(String::new())).collect();
     script.push(Scripted::Select(5));
     let mut p = ScriptedPrompter::new(script);
-    let mut opts = WizardOptions { revisit: true, author: "alice".into(), attestation_path: dir.path().join("a.md"), checks: None };
+    let mut opts = WizardOptions {
+        revisit: true,
+        author: "alice".into(),
+        attestation_path: dir.path().join("a.md"),
+        checks: None,
+    };
     plain::run(&mut s, &mut p, &mut opts).unwrap();
     let transcript = p.transcript.join("\n");
-    assert!(transcript.contains("Carried from 2026-11-27 (44 days ago), valid through 2027-02-25"), "{transcript}");
+    assert!(
+        transcript.contains("Carried from 2026-11-27 (44 days ago), valid through 2027-02-25"),
+        "{transcript}"
+    );
 }
 
 #[test]
@@ -188,8 +308,21 @@ fn snapshot(dir: &Path, name: &str) -> std::path::PathBuf {
 fn diff_reports_what_changed_between_quarters() {
     let dir = tempfile::tempdir().unwrap();
     answer_all(dir.path());
-    small(dir.path()).args(["answer", "gov.assessment", "--status", "fail", "--note", "pending"]).assert().success();
-    small(dir.path()).args(["sign", "--name", "Dana", "--role", "owner"]).assert().success();
+    small(dir.path())
+        .args([
+            "answer",
+            "gov.assessment",
+            "--status",
+            "fail",
+            "--note",
+            "pending",
+        ])
+        .assert()
+        .success();
+    small(dir.path())
+        .args(["sign", "--name", "Dana", "--role", "owner"])
+        .assert()
+        .success();
     let old = snapshot(dir.path(), "q4.toml");
 
     // Next quarter: a failure fixed, a pass now failing, the risk renewed, a note changed.
@@ -198,26 +331,64 @@ fn diff_reports_what_changed_between_quarters() {
     };
     let mut c = small(dir.path());
     later(&mut c);
-    c.args(["answer", "gov.assessment", "--status", "pass", "--note", "assessed by Contoso"]).assert().success();
+    c.args([
+        "answer",
+        "gov.assessment",
+        "--status",
+        "pass",
+        "--note",
+        "assessed by Contoso",
+    ])
+    .assert()
+    .success();
     let mut c = small(dir.path());
     later(&mut c);
-    c.args(["answer", "mon.audit-logs", "--status", "fail", "--note", "workspace deleted"]).assert().success();
+    c.args([
+        "answer",
+        "mon.audit-logs",
+        "--status",
+        "fail",
+        "--note",
+        "workspace deleted",
+    ])
+    .assert()
+    .success();
     let mut c = small(dir.path());
     later(&mut c);
-    c.args(["answer", "net.private", "--status", "pass"]).assert().success();
-    let mut c = small(dir.path());
-    later(&mut c);
-    c.args(["answer", "iac.providers", "--status", "risk-accepted", "--justification", "azurerm 5 blocked", "--expires", "2027-03-10"])
+    c.args(["answer", "net.private", "--status", "pass"])
         .assert()
         .success();
+    let mut c = small(dir.path());
+    later(&mut c);
+    c.args([
+        "answer",
+        "iac.providers",
+        "--status",
+        "risk-accepted",
+        "--justification",
+        "azurerm 5 blocked",
+        "--expires",
+        "2027-03-10",
+    ])
+    .assert()
+    .success();
     let new = dir.path().join("readiness-signoff.toml");
 
     let json: serde_json::Value = serde_json::from_str(&stdout_of(
-        small(dir.path()).env("READINESS_NOW", "2027-02-20T10:00:00Z").args(["diff", "--format", "json"]).arg(&old).arg(&new),
+        small(dir.path())
+            .env("READINESS_NOW", "2027-02-20T10:00:00Z")
+            .args(["diff", "--format", "json"])
+            .arg(&old)
+            .arg(&new),
     ))
     .unwrap();
     let ids = |key: &str| -> Vec<String> {
-        json[key].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect()
+        json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(json["schema"], "readiness.diff/v1");
     assert_eq!(ids("newly_failing"), ["mon.audit-logs"]);
@@ -225,17 +396,50 @@ fn diff_reports_what_changed_between_quarters() {
     assert_eq!(ids("renewed"), ["net.private"]);
     assert_eq!(ids("risks_added"), ["iac.providers"]);
     assert_eq!(ids("risks_expiring"), ["iac.providers"]);
-    assert_eq!(ids("lapsed"), ["k8s.netpol"], "the January risk acceptance ran out");
-    let changed: Vec<&str> = json["changed_answers"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(changed, ["gov.assessment", "mon.audit-logs", "iac.providers"]);
-    assert!(json["signoff_changes"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().contains("no longer signed")));
+    assert_eq!(
+        ids("lapsed"),
+        ["k8s.netpol"],
+        "the January risk acceptance ran out"
+    );
+    let changed: Vec<&str> = json["changed_answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        changed,
+        ["gov.assessment", "mon.audit-logs", "iac.providers"]
+    );
+    assert!(
+        json["signoff_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().contains("no longer signed"))
+    );
     // Unchanged items are not listed anywhere.
     assert!(!json.to_string().contains("gov.advisor"));
 
-    let text = stdout_of(small(dir.path()).env("READINESS_NOW", "2027-02-20T10:00:00Z").arg("diff").arg(&old).arg(&new));
+    let text = stdout_of(
+        small(dir.path())
+            .env("READINESS_NOW", "2027-02-20T10:00:00Z")
+            .arg("diff")
+            .arg(&old)
+            .arg(&new),
+    );
     assert!(text.contains("Newly failing:\n  mon.audit-logs"), "{text}");
-    let md = stdout_of(small(dir.path()).env("READINESS_NOW", "2027-02-20T10:00:00Z").args(["diff", "--format", "markdown"]).arg(&old).arg(&new));
-    assert!(md.contains("**Newly failing**\n\n| Item | What changed |"), "{md}");
+    let md = stdout_of(
+        small(dir.path())
+            .env("READINESS_NOW", "2027-02-20T10:00:00Z")
+            .args(["diff", "--format", "markdown"])
+            .arg(&old)
+            .arg(&new),
+    );
+    assert!(
+        md.contains("**Newly failing**\n\n| Item | What changed |"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -246,8 +450,13 @@ fn diff_of_identical_signoffs_says_nothing_changed() {
     let new = dir.path().join("readiness-signoff.toml");
     let text = stdout_of(small(dir.path()).arg("diff").arg(&old).arg(&new));
     assert_eq!(text, "Nothing changed.\n");
-    let json: serde_json::Value =
-        serde_json::from_str(&stdout_of(small(dir.path()).args(["diff", "--format", "json"]).arg(&old).arg(&new))).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        small(dir.path())
+            .args(["diff", "--format", "json"])
+            .arg(&old)
+            .arg(&new),
+    ))
+    .unwrap();
     assert_eq!(json["unchanged"], true);
 }
 
@@ -258,14 +467,36 @@ fn attest_previous_shows_the_changes_the_period_and_the_next_due_date() {
     let old = snapshot(dir.path(), "q4.toml");
     small(dir.path())
         .env("READINESS_NOW", "2027-02-20T10:00:00Z")
-        .args(["answer", "mon.audit-logs", "--status", "fail", "--note", "workspace deleted"])
+        .args([
+            "answer",
+            "mon.audit-logs",
+            "--status",
+            "fail",
+            "--note",
+            "workspace deleted",
+        ])
         .assert()
         .success();
-    let md = stdout_of(small(dir.path()).env("READINESS_NOW", "2027-02-20T10:00:00Z").args(["attest", "--previous"]).arg(&old));
-    assert!(md.contains("| Review period | 2026-11-27 to 2027-02-20 |"), "{md}");
+    let md = stdout_of(
+        small(dir.path())
+            .env("READINESS_NOW", "2027-02-20T10:00:00Z")
+            .args(["attest", "--previous"])
+            .arg(&old),
+    );
+    assert!(
+        md.contains("| Review period | 2026-11-27 to 2027-02-20 |"),
+        "{md}"
+    );
     assert!(md.contains("| Next review due | 2027-01-16 |"), "{md}");
-    assert!(md.contains("## Changes since the previous attestation"), "{md}");
-    let section = &md[md.find("## Changes since").unwrap()..md.find("## Before deployment").unwrap()];
-    assert!(section.contains("`mon.audit-logs` Audit logs reach Log Analytics | ✔ pass → ✖ fail"), "{section}");
+    assert!(
+        md.contains("## Changes since the previous attestation"),
+        "{md}"
+    );
+    let section =
+        &md[md.find("## Changes since").unwrap()..md.find("## Before deployment").unwrap()];
+    assert!(
+        section.contains("`mon.audit-logs` Audit logs reach Log Analytics | ✔ pass → ✖ fail"),
+        "{section}"
+    );
     assert!(!section.contains("net.private"), "{section}");
 }

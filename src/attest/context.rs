@@ -298,8 +298,11 @@ pub fn build(
         previous: previous.map(|old| {
             let today = now.to_zoned(TimeZone::UTC).date();
             PreviousInfo {
-                period_from: crate::diff::reference_date(old).map_or("—".to_string(), |d| d.to_string()),
-                period_to: crate::diff::reference_date(signoff).unwrap_or(today).to_string(),
+                period_from: crate::diff::reference_date(old)
+                    .map_or("—".to_string(), |d| d.to_string()),
+                period_to: crate::diff::reference_date(signoff)
+                    .unwrap_or(today)
+                    .to_string(),
                 changes_markdown: crate::diff::diff(checklist, old, signoff, today).to_markdown(),
             }
         }),

@@ -33,7 +33,12 @@ pub fn render(
     template: &str,
     context: &Context,
 ) -> Result<String, AttestError> {
-    render_with_limits(template_name, template, context, template::Limits::default())
+    render_with_limits(
+        template_name,
+        template,
+        context,
+        template::Limits::default(),
+    )
 }
 
 /// [`render`] with explicit bounds on time and output (see [`template`]).
@@ -62,8 +67,8 @@ pub fn render_with_limits(
         template::check_tree(parsed).map_err(fail)?;
     }
     let ctx = tera::Context::from_serialize(context).map_err(|e| fail(error_chain(&e)))?;
-    let rendered = template::render_bounded(tera, "attestation.md", ctx, limits, cancelled)
-        .map_err(fail)?;
+    let rendered =
+        template::render_bounded(tera, "attestation.md", ctx, limits, cancelled).map_err(fail)?;
     // A leading template comment leaves blank lines; the document starts at its title.
     let mut out = rendered.trim_start().to_string();
     if !out.ends_with('\n') {

@@ -344,7 +344,9 @@ pub fn restrict(tera: &mut tera::Tera, cancelled: Arc<AtomicBool>) {
                 return Err(tera::Error::msg("`range` needs a `step_by` above 0"));
             }
             if start > end {
-                return Err(tera::Error::msg("`range` needs `start` no greater than `end`"));
+                return Err(tera::Error::msg(
+                    "`range` needs `start` no greater than `end`",
+                ));
             }
             let count = (end - start).div_ceil(step);
             if count > MAX_RANGE {
@@ -451,10 +453,18 @@ mod tests {
     fn nesting_is_measured_outside_strings_and_raw_blocks() {
         assert_eq!(bracket_depth("f(a=[1, \"(((((\"])"), 2);
         let deep = format!("{}x{}", "{% if a %}".repeat(40), "{% endif %}".repeat(40));
-        assert!(check_text(&deep).unwrap_err().contains("blocks nested more than 32"));
+        assert!(
+            check_text(&deep)
+                .unwrap_err()
+                .contains("blocks nested more than 32")
+        );
         let raw = format!("{{% raw %}}{}{{% endraw %}}", "{% if a %}".repeat(40));
         check_text(&raw).unwrap();
         let calls = "{{ f(a=[f(a=[f(a=1)])]) }}";
-        assert!(check_text(calls).unwrap_err().starts_with("line 1: brackets nested"));
+        assert!(
+            check_text(calls)
+                .unwrap_err()
+                .starts_with("line 1: brackets nested")
+        );
     }
 }

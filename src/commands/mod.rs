@@ -286,8 +286,9 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
     if let Some(path) = &attestation {
         let checklist = load_checklist(g.checklist.as_deref())?;
         let loaded = read_signoff(&g.signoff)?;
-        let bytes = std::fs::read(path)
-            .map_err(|e| Failure::bad_input(format!("cannot read attestation {}: {e}", path.display())))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            Failure::bad_input(format!("cannot read attestation {}: {e}", path.display()))
+        })?;
         let text = String::from_utf8_lossy(&bytes);
         let outcome = attest::verify(&text, loaded.text.as_bytes(), &loaded.signoff, &checklist);
         problems.extend(outcome.problems);

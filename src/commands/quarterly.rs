@@ -32,7 +32,11 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
     let signoff = read_signoff(&g.signoff)?.signoff;
     let clock = clock()?;
     let dues = schedule::due_within(&checklist, &signoff, clock.today(), args.within);
-    let deployment = signoff.target.name.clone().unwrap_or_else(|| g.signoff.display().to_string());
+    let deployment = signoff
+        .target
+        .name
+        .clone()
+        .unwrap_or_else(|| g.signoff.display().to_string());
     let text = match args.format {
         StatusFormat::Ics => schedule::to_ics(&dues, &deployment, clock.now()),
         StatusFormat::Json => {
@@ -48,11 +52,22 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
         StatusFormat::Text => {
             let mut out = String::new();
             if dues.is_empty() {
-                out.push_str(&format!("Nothing lapses in the next {} days.\n", args.within));
+                out.push_str(&format!(
+                    "Nothing lapses in the next {} days.\n",
+                    args.within
+                ));
             }
             for d in &dues {
-                let when = if d.overdue { format!("overdue since {}", d.due) } else { format!("due {}", d.due) };
-                let what = if d.kind == "risk-acceptance" { "risk acceptance expires" } else { "answer lapses" };
+                let when = if d.overdue {
+                    format!("overdue since {}", d.due)
+                } else {
+                    format!("due {}", d.due)
+                };
+                let what = if d.kind == "risk-acceptance" {
+                    "risk acceptance expires"
+                } else {
+                    "answer lapses"
+                };
                 out.push_str(&format!("{:<24} {:<34} {what} — {}\n", when, d.id, d.title));
             }
             if let Some(next) = validity::next_due(&checklist, &signoff) {

@@ -2,10 +2,18 @@
 //! properties}`) the checklist's `arm:*` rules read, and those rules → one status per item.
 //!
 //! The verdicts are the engine's ([`crate::engine::evaluate`]): the same rules, the same
-//! precedence (fail, then error, then pass, else manual). Only the mechanics differ, for speed:
-//! each document is turned into a JMESPath value once and every rule runs over it, instead of
-//! once per rule. A rule that errs is evaluated again through [`crate::rules::Rule`], so its
-//! verdict and message are exactly the engine's; a test holds the two paths equal.
+//! precedence (fail, then error, then pass, else manual). Only the mechanics differ, for speed
+//! and memory at fleet scale:
+//! - each document is turned into a JMESPath value once and every rule runs over it, instead of
+//!   once per rule; a rule that errs is evaluated again through [`crate::rules::Rule`], so its
+//!   verdict and message are exactly the engine's;
+//! - the `properties` keys no rule reads are dropped first ([`Pruning`]);
+//! - a cluster's document is built when it is judged and dropped right after ([`Row`]);
+//! - a vault or registry is judged once, when its page arrives, and only its verdicts are kept
+//!   ([`related_rows`]).
+//!
+//! Tests hold the fast path equal to the engine on every fixture flavour and quirk, with and
+//! without pruning.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock};

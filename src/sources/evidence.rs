@@ -121,9 +121,7 @@ pub fn read(dir: &Path, source: DocumentSource) -> Option<(String, Result<Value,
         // must not be judged (`to_arm` would make it null, and every rule would fail).
         _ if raw.is_object() => Ok(to_arm(raw)),
         _ => Err(Cause::Local {
-            detail: format!(
-                "{shown}: expected a JSON object (as `az … show -o json` prints it)"
-            ),
+            detail: format!("{shown}: expected a JSON object (as `az … show -o json` prints it)"),
         }),
     });
     Some((shown, outcome))

@@ -528,7 +528,11 @@ fn printable(text: &str) -> String {
             .find(|c: char| !token_char(c))
             .unwrap_or(candidate.len());
         // A JWT is three base64url parts: header.payload.signature.
-        let is_jwt = candidate[..len].split('.').filter(|p| !p.is_empty()).count() >= 2
+        let is_jwt = candidate[..len]
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .count()
+            >= 2
             && candidate[..len].matches('.').count() >= 2;
         out.push_str(&rest[..at]);
         if is_jwt {
@@ -615,7 +619,9 @@ mod tests {
         let text = status_cause(401, body.as_bytes(), "/x").to_string();
         assert!(!text.contains("eyJ0eXAi"), "{text}");
         assert!(
-            text.contains("The access token '[redacted token]' is invalid; Bearer [redacted token]"),
+            text.contains(
+                "The access token '[redacted token]' is invalid; Bearer [redacted token]"
+            ),
             "{text}"
         );
         // Text that merely starts like one is kept.
