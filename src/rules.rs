@@ -29,7 +29,7 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
 
 /// The longest rule expression accepted (the built-in checklist's longest is under 350).
 pub const MAX_RULE_CHARS: usize = 2048;
-/// The deepest syntax tree accepted (the built-in checklist's deepest is about 15). A debug
+/// The deepest syntax tree accepted (the built-in checklist's deepest is 16). A debug
 /// build overflows a 2 MiB stack (tokio's default for its threads) at about 250 levels, so
 /// this leaves a margin on every thread a rule runs on.
 pub const MAX_RULE_DEPTH: usize = 64;
@@ -231,6 +231,21 @@ mod tests {
         let at = |n: usize| format!("{}a{}", "length(".repeat(n - 1), ")".repeat(n - 1));
         assert!(Rule::compile(&at(MAX_RULE_DEPTH)).is_ok());
         assert!(Rule::compile(&at(MAX_RULE_DEPTH + 1)).is_err());
+    }
+
+    #[test]
+    fn the_built_in_rules_are_well_within_the_bounds() {
+        let checklist = crate::checklist::builtin().unwrap();
+        let rules: Vec<&Rule> = checklist
+            .items
+            .iter()
+            .flat_map(|i| i.checks.iter())
+            .flat_map(|c| std::iter::once(&c.expect).chain(c.observe.as_ref()))
+            .collect();
+        let deepest = rules.iter().map(|r| ast_depth(r.expression.as_ast())).max();
+        let longest = rules.iter().map(|r| r.text().len()).max();
+        assert!(deepest.unwrap() <= MAX_RULE_DEPTH / 2, "{deepest:?}");
+        assert!(longest.unwrap() <= MAX_RULE_CHARS / 4, "{longest:?}");
     }
 
     #[test]
