@@ -9,6 +9,7 @@ use jiff::civil::Date;
 
 use crate::checklist::{Checklist, Item, Phase};
 use crate::clock::Clock;
+use crate::engine::AutoStatus;
 use crate::signoff::store::{self, StoreError};
 use crate::signoff::{Answer, ChecklistRef, SignOff, Signature, Status, Target};
 use crate::validity::{self, Freshness};
@@ -166,6 +167,15 @@ pub fn check_expiry(checklist: &Checklist, expires: Date, today: Date) -> Result
         });
     }
     Ok(())
+}
+
+/// An answer contradicts the automatic result when one says pass and the other fail; the
+/// operator must then say why (`override_reason`). Both wizards ask by this rule.
+pub fn contradicts(auto: AutoStatus, status: Status) -> bool {
+    matches!(
+        (auto, status),
+        (AutoStatus::Fail, Status::Pass) | (AutoStatus::Pass, Status::Fail)
+    )
 }
 
 /// The user's name from the environment, for `answered_by`.

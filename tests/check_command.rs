@@ -886,3 +886,96 @@ fn a_missing_terraform_dir_is_bad_input() {
             "--terraform-dir no/such/dir: not a directory",
         ));
 }
+
+/// Each item's verdict is reported as soon as its own documents are in: with the Defender
+/// plan slow to answer, every other Azure item is judged before that document arrives, and
+/// the early verdicts are the ones the final report gives.
+#[tokio::test(flavor = "multi_thread")]
+async fn verdicts_arrive_as_their_documents_do_not_at_the_end() {
+    use readiness::checklist::DocumentSource;
+    use readiness::engine::{self, ArmTarget, Progress, SourceConfig};
+    use readiness::sources::azure::discovery::TargetHints;
+    use readiness::sources::azure::{ArmOptions, AuthMode, Cloud};
+
+    let fake = FakeArm::start("hardened").await;
+    let slow = DocumentSource::ArmSubscriptionPricingContainers;
+    fake.fault(
+        &FakeArm::path_pricing(),
+        arm_response(200, "hardened/pricing-containers.json").set_delay(Duration::from_secs(2)),
+        None,
+    )
+    .await;
+    let checklist = readiness::checklist::builtin().unwrap();
+    let config = SourceConfig {
+        arm: Some(ArmTarget {
+            options: ArmOptions::new(
+                fake.uri().parse().unwrap(),
+                AuthMode::None,
+                Cloud::Public,
+                Duration::from_secs(30),
+            ),
+            subscription: SUB.into(),
+            resource_group: RG.into(),
+            hints: TargetHints {
+                cluster: Some(CLUSTER.into()),
+                key_vault: Some(VAULT.into()),
+                registry: Some(REGISTRY.into()),
+                ..Default::default()
+            },
+        }),
+        ..Default::default()
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let report = engine::run(&checklist, &config, common::NOW.parse().unwrap(), Some(tx))
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    while let Some(event) = rx.recv().await {
+        events.push(event);
+    }
+
+    let slow_arrived = events
+        .iter()
+        .position(|e| matches!(e, Progress::Fetched { source, .. } if *source == slow))
+        .expect("the slow document was fetched");
+    let reads = |id: &str, source: DocumentSource| {
+        checklist
+            .item(id)
+            .is_some_and(|i| i.checks.iter().any(|c| c.source == source))
+    };
+    let mut early = Vec::new();
+    let mut reported = BTreeMap::new();
+    for (at, event) in events.iter().enumerate() {
+        if let Progress::Evaluated(items) = event {
+            for item in items {
+                assert!(
+                    reported.insert(item.id.clone(), item.clone()).is_none(),
+                    "{} reported twice",
+                    item.id
+                );
+                if at < slow_arrived {
+                    assert!(
+                        !reads(&item.id, slow),
+                        "{} judged without its document",
+                        item.id
+                    );
+                    early.push(item.id.clone());
+                }
+            }
+        }
+    }
+    for id in ARM_ITEMS.iter().filter(|id| !reads(id, slow)) {
+        assert!(
+            early.contains(&id.to_string()),
+            "{id} waited for the slow document: {early:?}"
+        );
+    }
+    // Every automated item was reported once, with the verdict the report gives.
+    for item in &report.items {
+        let automated = checklist.item(&item.id).unwrap().is_automated();
+        assert_eq!(reported.get(&item.id).is_some(), automated, "{}", item.id);
+        if let Some(live) = reported.get(&item.id) {
+            assert_eq!(live, item, "{}", item.id);
+        }
+    }
+}

@@ -168,7 +168,8 @@ fn print_progress(event: &Progress) {
     match event {
         Progress::Discovering => eprintln!("Listing the resource group…"),
         Progress::Discovered { documents } => eprintln!("Reading {documents} Azure documents…"),
-        Progress::Fetching(_) => {}
+        // The report at the end lists every verdict.
+        Progress::Fetching(_) | Progress::Evaluated(_) => {}
         Progress::Fetched { source, ok } => eprintln!("  {} {source}", if *ok { "✔" } else { "⚠" }),
     }
 }

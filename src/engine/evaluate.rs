@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{AutoStatus, CheckResult, CheckStatus, ItemResult, SourceDocuments, Summary};
-use crate::checklist::{Check, Checklist, DocumentSource};
+use crate::checklist::{Check, Checklist, DocumentSource, Item};
 
 /// Observed values longer than this (as JSON) are cut to what the rule reads.
 const SMALL_DOCUMENT: usize = 1500;
@@ -17,20 +17,26 @@ pub fn evaluate(
     checklist
         .items
         .iter()
-        .map(|item| {
-            let checks: Vec<CheckResult> = item
-                .checks
-                .iter()
-                .flat_map(|check| evaluate_check(check, documents.get(&check.source)))
-                .collect();
-            ItemResult {
-                id: item.id.clone(),
-                phase: item.phase,
-                status: item_status(&checks),
-                checks,
-            }
-        })
+        .map(|item| evaluate_item(item, documents))
         .collect()
+}
+
+/// One item's checks over the documents gathered so far (a missing source is skipped).
+pub fn evaluate_item(
+    item: &Item,
+    documents: &BTreeMap<DocumentSource, SourceDocuments>,
+) -> ItemResult {
+    let checks: Vec<CheckResult> = item
+        .checks
+        .iter()
+        .flat_map(|check| evaluate_check(check, documents.get(&check.source)))
+        .collect();
+    ItemResult {
+        id: item.id.clone(),
+        phase: item.phase,
+        status: item_status(&checks),
+        checks,
+    }
 }
 
 /// fail if any check fails, else error if any errs, else pass if any passed; manual when

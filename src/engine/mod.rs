@@ -6,11 +6,14 @@
 
 mod evaluate;
 
-pub use evaluate::{evaluate, summarize};
+pub use evaluate::{evaluate, evaluate_item, summarize};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
@@ -46,9 +49,17 @@ pub struct ArmTarget {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
     Discovering,
-    Discovered { documents: usize },
+    Discovered {
+        documents: usize,
+    },
     Fetching(DocumentSource),
-    Fetched { source: DocumentSource, ok: bool },
+    Fetched {
+        source: DocumentSource,
+        ok: bool,
+    },
+    /// Items whose every document has arrived, evaluated: their verdicts need not wait for
+    /// slower sources. Each automated item is reported once per run.
+    Evaluated(Vec<ItemResult>),
 }
 
 /// All documents of one source kind, or why the kind is not part of this run.
@@ -143,7 +154,7 @@ pub struct CheckResult {
     pub explain: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ItemResult {
     pub id: String,
     pub phase: Phase,
@@ -181,7 +192,54 @@ fn send(progress: &Option<UnboundedSender<Progress>>, event: Progress) {
     }
 }
 
-/// Gathers the documents every rule of `checklist` reads.
+/// Sends each item's verdict as soon as every document it reads has arrived.
+struct LiveVerdicts<'a> {
+    checklist: &'a Checklist,
+    progress: &'a Option<UnboundedSender<Progress>>,
+    reported: Vec<bool>,
+}
+
+impl<'a> LiveVerdicts<'a> {
+    fn new(checklist: &'a Checklist, progress: &'a Option<UnboundedSender<Progress>>) -> Self {
+        Self {
+            checklist,
+            progress,
+            reported: vec![false; checklist.items.len()],
+        }
+    }
+
+    fn arrived(&mut self, documents: &BTreeMap<DocumentSource, SourceDocuments>) {
+        if self.progress.is_none() {
+            return;
+        }
+        let ready: Vec<ItemResult> = self
+            .checklist
+            .items
+            .iter()
+            .zip(self.reported.iter_mut())
+            .filter(|(item, reported)| {
+                !**reported
+                    && item.is_automated()
+                    && item
+                        .checks
+                        .iter()
+                        .all(|c| documents.contains_key(&c.source))
+            })
+            .map(|(item, reported)| {
+                *reported = true;
+                evaluate_item(item, documents)
+            })
+            .collect();
+        if !ready.is_empty() {
+            send(self.progress, Progress::Evaluated(ready));
+        }
+    }
+}
+
+type Arrival = Result<Vec<(DocumentSource, SourceDocuments)>, EngineError>;
+
+/// Gathers the documents every rule of `checklist` reads. With `progress`, reports each
+/// document as it loads and each item's verdict as soon as its documents are in.
 pub async fn gather(
     checklist: &Checklist,
     config: &SourceConfig,
@@ -199,6 +257,7 @@ pub async fn gather(
         .flat_map(|i| i.checks.iter().map(|c| c.source))
         .collect();
     let mut out = BTreeMap::new();
+    let mut live = LiveVerdicts::new(checklist, &progress);
 
     // Terraform reads are local and quick; they run on the blocking pool beside ARM.
     let tf_needed: Vec<DocumentSource> = needed
@@ -214,7 +273,6 @@ pub async fn gather(
     let tf = {
         let dirs = config.terraform_dirs.clone();
         let var_files = config.var_files.clone();
-        let tf_needed = tf_needed.clone();
         tokio::task::spawn_blocking(move || terraform_documents(&tf_needed, &dirs, &var_files))
     };
 
@@ -223,8 +281,7 @@ pub async fn gather(
         .copied()
         .filter(|s| s.as_str().starts_with("arm:"))
         .collect();
-    let mut deployment = None;
-    if let Some(dir) = &config.evidence_dir {
+    let arm = if let Some(dir) = &config.evidence_dir {
         for source in &arm_needed {
             let docs = match evidence::read(dir, *source) {
                 Some((resource, outcome)) => {
@@ -238,6 +295,7 @@ pub async fn gather(
             };
             out.insert(*source, docs);
         }
+        None
     } else if let Some(arm) = &config.arm {
         let client = ArmClient::new(&arm.options).map_err(EngineError::Setup)?;
         send(&progress, Progress::Discovering);
@@ -249,25 +307,7 @@ pub async fn gather(
                 documents: arm_needed.len(),
             },
         );
-        let fetches = arm_needed.iter().map(|source| {
-            let (client, d, progress) = (&client, &d, &progress);
-            async move {
-                send(progress, Progress::Fetching(*source));
-                let g = documents::fetch(client, d, *source).await;
-                send(
-                    progress,
-                    Progress::Fetched {
-                        source: *source,
-                        ok: g.outcome.is_ok(),
-                    },
-                );
-                (*source, g)
-            }
-        });
-        for (source, g) in futures::future::join_all(fetches).await {
-            out.insert(source, SourceDocuments::Gathered(vec![g]));
-        }
-        deployment = Some(d);
+        Some((client, d))
     } else {
         let why = config
             .arm_skipped_because
@@ -276,13 +316,39 @@ pub async fn gather(
         for source in &arm_needed {
             out.insert(*source, SourceDocuments::NotConfigured(why.clone()));
         }
-    }
+        None
+    };
+    live.arrived(&out);
 
-    let tf = tf
-        .await
-        .map_err(|e| EngineError::Setup(format!("the Terraform reader stopped: {e}")))?;
-    out.extend(tf);
-    Ok((out, deployment))
+    // Every read still to come, taken in the order it completes.
+    let mut arrivals: FuturesUnordered<BoxFuture<'_, Arrival>> = FuturesUnordered::new();
+    arrivals.push(Box::pin(async move {
+        tf.await
+            .map_err(|e| EngineError::Setup(format!("the Terraform reader stopped: {e}")))
+    }));
+    if let Some((client, d)) = &arm {
+        for &source in &arm_needed {
+            let progress = &progress;
+            arrivals.push(Box::pin(async move {
+                send(progress, Progress::Fetching(source));
+                let g = documents::fetch(client, d, source).await;
+                send(
+                    progress,
+                    Progress::Fetched {
+                        source,
+                        ok: g.outcome.is_ok(),
+                    },
+                );
+                Ok(vec![(source, SourceDocuments::Gathered(vec![g]))])
+            }));
+        }
+    }
+    while let Some(arrival) = arrivals.next().await {
+        out.extend(arrival?);
+        live.arrived(&out);
+    }
+    drop(arrivals);
+    Ok((out, arm.map(|(_, d)| d)))
 }
 
 fn terraform_documents(

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use super::{PromptError, Prompter};
 use crate::checklist::Item;
 use crate::engine::AutoStatus;
-use crate::session::{AnswerInput, Session, SessionError, check_expiry};
+use crate::session::{AnswerInput, Session, SessionError, check_expiry, contradicts};
 use crate::signoff::Status;
 use crate::validity::Freshness;
 
@@ -347,14 +347,6 @@ fn rerun_summary(session: &Session, p: &mut dyn Prompter) {
         ));
     }
     p.say(&format!("{text}\n"));
-}
-
-/// An answer contradicts the automatic result when one says pass and the other fail.
-fn contradicts(auto: AutoStatus, status: Status) -> bool {
-    matches!(
-        (auto, status),
-        (AutoStatus::Fail, Status::Pass) | (AutoStatus::Pass, Status::Fail)
-    )
 }
 
 /// Runs the automatic checks once and records their results, so every item shows its

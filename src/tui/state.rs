@@ -15,7 +15,7 @@ use super::theme::Theme;
 use crate::checklist::{Checklist, DocumentSource, Item, Phase};
 use crate::clock::Clock;
 use crate::engine::{AutoStatus, CheckStatus, ItemResult, Progress, Report, Summary};
-use crate::session::{AnswerError, AnswerInput, validate_answer};
+use crate::session::{AnswerError, AnswerInput, contradicts, validate_answer};
 use crate::signoff::{AutoRecord, Mark, SignOff, Status, Target};
 
 /// What the wizard is told at start.
@@ -137,6 +137,9 @@ pub struct Checks {
     pub failed: Option<String>,
     /// The latest result per item, including checks that were skipped and why.
     pub live: BTreeMap<String, ItemResult>,
+    /// Verdicts of this run that evaluated at least one check, as they arrive: newer than
+    /// the sign-off's records until those are saved at the end of the run.
+    pub fresh: BTreeMap<String, AutoRecord>,
 }
 
 /// What the automatic column shows for an item.
@@ -389,14 +392,6 @@ pub struct State {
     next_run: u64,
 }
 
-/// An answer contradicts the automatic result when one says pass and the other fail.
-pub fn contradicts(auto: AutoStatus, status: Status) -> bool {
-    matches!(
-        (auto, status),
-        (AutoStatus::Fail, Status::Pass) | (AutoStatus::Pass, Status::Fail)
-    )
-}
-
 impl State {
     pub fn new(
         checklist: Checklist,
@@ -506,11 +501,17 @@ impl State {
         self.signoff.mark(&item.id)
     }
 
-    /// The last recorded automatic verdict.
-    pub fn auto_status(&self, item: &Item) -> Option<AutoStatus> {
-        self.signoff
-            .auto
+    /// The newest automatic verdict with its evidence: this run's, else the recorded one.
+    pub fn auto_record(&self, item: &Item) -> Option<&AutoRecord> {
+        self.checks
+            .fresh
             .get(&item.id)
+            .or_else(|| self.signoff.auto.get(&item.id))
+    }
+
+    /// The newest automatic verdict (none when the item is manual or was never checked).
+    pub fn auto_status(&self, item: &Item) -> Option<AutoStatus> {
+        self.auto_record(item)
             .map(|r| r.status)
             .filter(|s| *s != AutoStatus::Manual)
     }
@@ -519,11 +520,16 @@ impl State {
         self.checks.running && self.checks.only.as_ref().is_none_or(|id| *id == item.id)
     }
 
+    /// In this run's scope and its verdict not in yet.
+    fn awaiting(&self, item: &Item) -> bool {
+        self.in_scope(item) && !self.checks.live.contains_key(&item.id)
+    }
+
     pub fn item_check(&self, item: &Item) -> ItemCheck {
         if !item.is_automated() {
             return ItemCheck::Manual;
         }
-        if self.in_scope(item) {
+        if self.awaiting(item) {
             return ItemCheck::Checking;
         }
         if let Some(status) = self.auto_status(item) {
@@ -540,7 +546,7 @@ impl State {
 
     /// Sources of `item` whose documents are still loading in this run.
     pub fn pending_sources(&self, item: &Item) -> Vec<DocumentSource> {
-        if !self.in_scope(item) {
+        if !self.awaiting(item) {
             return Vec::new();
         }
         let mut out: Vec<DocumentSource> = item
@@ -774,16 +780,43 @@ fn start_checks(state: &mut State, only: Option<String>) -> Vec<Effect> {
         .collect();
     state.next_run += 1;
     let run = state.next_run;
+    // Results outside the scope stay on screen; those inside wait for this run's.
+    let mut live = std::mem::take(&mut state.checks.live);
+    let mut fresh = std::mem::take(&mut state.checks.fresh);
+    for item in &scope {
+        live.remove(&item.id);
+        fresh.remove(&item.id);
+    }
     state.checks = Checks {
         run,
         running: true,
         only: only.clone(),
         pending,
-        live: std::mem::take(&mut state.checks.live),
+        live,
+        fresh,
         summary: state.checks.summary,
         ..Checks::default()
     };
     vec![Effect::RunChecks { run, only }]
+}
+
+/// Verdicts that arrived before the end of the run: shown at once.
+fn evaluated(state: &mut State, items: Vec<ItemResult>) {
+    let checked_at = state.clock.now();
+    for item in items {
+        let in_scope = state
+            .checklist
+            .item(&item.id)
+            .is_some_and(|i| state.in_scope(i));
+        if !in_scope {
+            continue;
+        }
+        if item.checks.iter().any(|c| c.status != CheckStatus::Skipped) {
+            let record = AutoRecord::from_result(&item, checked_at);
+            state.checks.fresh.insert(item.id.clone(), record);
+        }
+        state.checks.live.insert(item.id.clone(), item);
+    }
 }
 
 fn checks_done(state: &mut State, run: u64, result: Result<Report, ChecksFailed>) -> Vec<Effect> {
@@ -837,6 +870,7 @@ fn checks_done(state: &mut State, run: u64, result: Result<Report, ChecksFailed>
             for item in report.items {
                 state.checks.live.insert(item.id.clone(), item);
             }
+            state.checks.fresh.extend(records.iter().cloned());
             if only.is_none() {
                 state.checks.summary = Some(report.summary);
             }
@@ -1030,6 +1064,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         state.checks.pending.remove(&source);
                         state.checks.fetched += 1;
                     }
+                    Progress::Evaluated(items) => evaluated(state, items),
                 }
             }
             Vec::new()

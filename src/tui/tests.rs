@@ -1195,6 +1195,58 @@ fn progress_clears_pending_sources_and_results_are_recorded() {
 }
 
 #[test]
+fn each_verdict_shows_as_soon_as_it_arrives_while_the_others_still_load() {
+    let mut s = state();
+    // A second automatic item, on a document that is slower to come.
+    let mut vault = s.checklist.item("net.private").expect("item").clone();
+    vault.id = "sec.vault".into();
+    vault.checks[0].source = DocumentSource::ArmKeyVault;
+    s.checklist.items.push(vault.clone());
+    let private = s.checklist.item("net.private").expect("item").clone();
+    let run = match send(&mut s, [Msg::Start]).as_slice() {
+        [Effect::RunChecks { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    // The recorded verdict of net.private (fail) is not shown while it is being checked.
+    assert_eq!(s.item_check(&private), ItemCheck::Checking);
+    let fresh = report(CheckStatus::Pass).items;
+    send(
+        &mut s,
+        [Msg::CheckProgress {
+            run,
+            progress: Progress::Evaluated(fresh.clone()),
+        }],
+    );
+    assert_eq!(s.item_check(&private), ItemCheck::Result(AutoStatus::Pass));
+    assert!(s.pending_sources(&private).is_empty());
+    assert_eq!(s.item_check(&vault), ItemCheck::Checking);
+    assert_eq!(s.pending_sources(&vault), [DocumentSource::ArmKeyVault]);
+    assert!(s.animating(), "the run goes on");
+    // The fresh verdict is the one answers are weighed against: pass needs no reason now.
+    send(&mut s, [Msg::Resize(120, 40), c(KeyCode::Enter)]);
+    let at = s
+        .visible(&items_view(&s))
+        .iter()
+        .position(|i| i.id == "net.private")
+        .expect("listed");
+    let mut view = items_view(&s);
+    view.selected = at;
+    *s.screens.last_mut().expect("screen") = Screen::Items(view);
+    send(&mut s, [k('e')]);
+    assert_eq!(form(&s).auto, Some(AutoStatus::Pass));
+    assert!(!form(&s).needs_override());
+    // A verdict from an earlier run is ignored.
+    send(
+        &mut s,
+        [Msg::CheckProgress {
+            run: run - 1,
+            progress: Progress::Evaluated(report(CheckStatus::Fail).items),
+        }],
+    );
+    assert_eq!(s.item_check(&private), ItemCheck::Result(AutoStatus::Pass));
+}
+
+#[test]
 fn skipped_checks_are_not_recorded_and_say_why() {
     let mut s = state();
     s.signoff.auto.clear();

@@ -11,11 +11,12 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState};
 use super::keymap;
 use super::state::{
     AnswerField, AnswerForm, ItemCheck, ItemsView, Picker, Screen, SignForm, State, TARGET_FIELDS,
-    TargetForm, Tone, contradicts,
+    TargetForm, Tone,
 };
 use crate::attest::format_time;
 use crate::checklist::{Item, Phase};
 use crate::engine::{AutoStatus, CheckStatus};
+use crate::session::contradicts;
 use crate::signoff::Mark;
 
 /// Below this the layout does not fit: a "terminal too small" screen replaces it.
@@ -785,7 +786,7 @@ fn auto_lines(state: &State, item: &Item, width: u16) -> Vec<Line<'static>> {
             wrap(&format!("– not checked: {why}"), width, "  ", t.dim())
         }
         ItemCheck::Result(_) => {
-            let Some(record) = state.signoff.auto.get(&item.id) else {
+            let Some(record) = state.auto_record(item) else {
                 return Vec::new();
             };
             let mut out = wrap(
