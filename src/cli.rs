@@ -159,7 +159,8 @@ pub struct RunArgs {
     /// always, never. Every status also has a glyph and a word.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = crate::tui::ColorChoice::Auto)]
     pub color: crate::tui::ColorChoice,
-    /// Ask again about items that already have an answer.
+    /// Review every answer again, not only the lapsed and changed ones (plain wizard: ask
+    /// about each; full-screen: list them with the answers to review).
     #[arg(long)]
     pub revisit: bool,
     /// Who is answering (default: $USER).

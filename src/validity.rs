@@ -68,6 +68,32 @@ impl Freshness {
         }
     }
 
+    /// One line for the wizards: a valid answer's age and how long it holds, or why it must
+    /// be reviewed; `None` when there is no answer.
+    pub fn standing(self, today: Date) -> Option<String> {
+        match self {
+            Freshness::Open => None,
+            Freshness::Valid { answered, until } => Some(format!(
+                "Carried from {answered} ({}), valid through {until}",
+                days_ago(answered, today)
+            )),
+            review => Some(format!("Needs review: {}", review.describe())),
+        }
+    }
+
+    /// A short cell for listings: `↻ lapsed` when the answer needs review, else its age.
+    pub fn badge(self, today: Date) -> String {
+        match self {
+            Freshness::Open => String::new(),
+            Freshness::Valid { answered, .. } => match (today - answered).get_days() {
+                0 => "today".to_string(),
+                days => format!("{days}d ago"),
+            },
+            Freshness::RiskExpired { .. } => "↻ expired".to_string(),
+            review => format!("↻ {}", review.word()),
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Freshness::Open => "open",
@@ -77,6 +103,15 @@ impl Freshness {
             Freshness::Changed { .. } => "changed",
             Freshness::Reopened { .. } => "reopened",
         }
+    }
+}
+
+/// "today", "1 day ago", "118 days ago".
+pub fn days_ago(day: Date, today: Date) -> String {
+    match (today - day).get_days() {
+        0 => "today".to_string(),
+        1 => "1 day ago".to_string(),
+        n => format!("{n} days ago"),
     }
 }
 

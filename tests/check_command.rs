@@ -973,7 +973,7 @@ async fn verdicts_arrive_as_their_documents_do_not_at_the_end() {
     // Every automated item was reported once, with the verdict the report gives.
     for item in &report.items {
         let automated = checklist.item(&item.id).unwrap().is_automated();
-        assert_eq!(reported.get(&item.id).is_some(), automated, "{}", item.id);
+        assert_eq!(reported.contains_key(&item.id), automated, "{}", item.id);
         if let Some(live) = reported.get(&item.id) {
             assert_eq!(live, item, "{}", item.id);
         }

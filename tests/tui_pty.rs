@@ -621,3 +621,62 @@ fn keyboard_only_from_target_to_signed_sign_off_and_verified_attestation() {
         .assert()
         .success();
 }
+
+/// Records `status` for `id` in `dir/signoff.toml` as of `at` (an RFC 3339 time).
+fn answered_on(dir: &Path, id: &str, at: &str) {
+    common::small(dir)
+        .env("READINESS_NOW", at)
+        .args([
+            "--signoff",
+            "signoff.toml",
+            "answer",
+            id,
+            "--status",
+            "pass",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_quarterly_rerun_opens_on_the_lapsed_answer_and_revisit_offers_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Today is 2026-11-27: k8s.netpol was answered 100 days ago (lapsed after 90),
+    // mon.audit-logs 30 days ago (carried).
+    answered_on(dir.path(), "k8s.netpol", "2026-08-19T10:00:00Z");
+    answered_on(dir.path(), "mon.audit-logs", "2026-10-28T10:00:00Z");
+    {
+        let mut pty = Pty::small(dir.path(), &[], &[]);
+        pty.wait_for("↻ 1 to review");
+        assert!(
+            pty.screen().contains("▸ During operation"),
+            "{}",
+            pty.screen()
+        );
+        pty.keys("\r");
+        pty.wait_until("the lapsed answer listed first and selected", |s| {
+            let text = s.contents();
+            let rows: Vec<&str> = text.lines().filter(|l| l.contains("pass")).collect();
+            rows.first().is_some_and(|l| {
+                l.contains('▸') && l.contains("↻ lapsed") && l.contains("default-deny")
+            }) && rows.get(1).is_some_and(|l| l.contains("30d ago"))
+        });
+        pty.keys("p");
+        pty.wait_for("Saved ✔ pass for k8s.netpol");
+        pty.keys("q");
+        assert!(pty.wait_exit().success());
+        let renewed = &pty.signoff().items["k8s.netpol"];
+        assert_eq!(renewed.answered_at.to_string(), common::NOW);
+    }
+
+    // With --revisit, the carried answer is offered again too (the wizard reopens on the
+    // list it was left on).
+    let mut pty = Pty::small(dir.path(), &["--revisit"], &[]);
+    pty.wait_until("the carried answer offered for revisiting", |s| {
+        s.contents()
+            .lines()
+            .any(|l| l.contains('▸') && l.contains("↻ revisit") && l.contains("Audit logs"))
+    });
+    pty.keys("q");
+    assert!(pty.wait_exit().success());
+}

@@ -95,6 +95,7 @@ fn state_with(signoff: SignOff, color: bool) -> State {
             color,
             offline: true,
             log_path: None,
+            revisit: false,
         },
         None,
     )
@@ -180,6 +181,47 @@ screens! {
     review => vec![key('s')];
     sign_form => vec![key('s'), key('s')];
     help => vec![key('?')];
+}
+
+/// Sixty days after `signoff()`: k8s.netpol, answered 95 days ago, has lapsed; the other
+/// answers carry forward.
+fn a_quarter_later() -> State {
+    let mut signoff = signoff();
+    let mut lapsed = answer(Status::Pass, "default-deny in every namespace");
+    lapsed.answered_at = now() - jiff::SignedDuration::from_hours(24 * 35);
+    signoff.items.insert("k8s.netpol".into(), lapsed);
+    let mut s = state_with(signoff, false);
+    let later = now() + jiff::SignedDuration::from_hours(24 * 60);
+    s = State::new(
+        s.checklist.clone(),
+        s.signoff.clone(),
+        Clock::fixed(later),
+        s.config.clone(),
+        None,
+    );
+    s
+}
+
+#[test]
+fn a_rerun_lists_answers_to_review_first_with_the_age_of_the_others() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        for (name, keys) in [
+            ("rerun_overview", vec![]),
+            ("rerun_items", vec![code(KeyCode::Enter)]),
+            (
+                "rerun_detail_lapsed",
+                vec![code(KeyCode::Enter), code(KeyCode::Enter)],
+            ),
+            (
+                "rerun_detail_carried",
+                vec![code(KeyCode::Enter), key('j'), code(KeyCode::Enter)],
+            ),
+        ] {
+            let mut s = a_quarter_later();
+            send(&mut s, keys);
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), draw(&mut s, w, h));
+        }
+    }
 }
 
 #[test]
@@ -324,6 +366,7 @@ fn overview_of_the_builtin_checklist_100x30() {
             color: false,
             offline: false,
             log_path: None,
+            revisit: false,
         },
         None,
     );

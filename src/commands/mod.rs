@@ -72,6 +72,7 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
             attestation_path: args.attestation.clone(),
             sources: args.sources.clone(),
             color: args.color,
+            revisit: args.revisit,
         };
         let outcome = crate::tui::run(session, options)?;
         if let Some(signal) = &outcome.stopped_by {

@@ -297,14 +297,8 @@ fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, tot
             a.answered_by,
             crate::attest::format_time(a.answered_at)
         ));
-        let today = session.clock.today();
-        match session.freshness(item) {
-            Freshness::Valid { answered, until } => text.push_str(&format!(
-                "Carried from {answered} ({} days ago), valid through {until}\n",
-                (today - answered).get_days()
-            )),
-            f if f.needs_review() => text.push_str(&format!("Needs review: {}\n", f.describe())),
-            _ => {}
+        if let Some(standing) = session.freshness(item).standing(session.clock.today()) {
+            text.push_str(&format!("{standing}\n"));
         }
     }
     p.say(&text);

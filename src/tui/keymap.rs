@@ -256,7 +256,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Items, [ch('e')], A::Edit, "edit status, note and evidence", "edit"),
     bind!(Items, [ch('r')], A::Rerun, "re-run this item's automatic checks"),
     bind!(Items, [ch('R')], A::RerunAll, "re-run every automatic check"),
-    bind!(Items, [ch('/')], A::Filter, "filter: all, open, failing, manual, automatic, by category", "filter"),
+    bind!(Items, [ch('/')], A::Filter, "filter: all, open, needs review, failing, manual, automatic, by category", "filter"),
     bind!(Items, [code(K::Left), ch('h')], A::PrevPhase, "previous phase"),
     bind!(Items, [code(K::Right), ch('l')], A::NextPhase, "next phase"),
     bind!(Items, [ch('t')], A::Target, "edit the deployment target"),

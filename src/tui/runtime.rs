@@ -36,6 +36,8 @@ pub struct Options {
     pub attestation_path: PathBuf,
     pub sources: SourceArgs,
     pub color: ColorChoice,
+    /// `--revisit`: carried answers are offered for review too.
+    pub revisit: bool,
 }
 
 /// How the wizard ended.
@@ -364,6 +366,7 @@ pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
         color,
         offline: options.sources.offline,
         log_path: log_path.clone(),
+        revisit: options.revisit,
     };
     let mut state = State::new(
         session.checklist.clone(),

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
+use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::field::TextField;
@@ -17,6 +18,7 @@ use crate::clock::Clock;
 use crate::engine::{AutoStatus, CheckStatus, ItemResult, Progress, Report, Summary};
 use crate::session::{AnswerError, AnswerInput, contradicts, validate_answer};
 use crate::signoff::{AutoRecord, Mark, SignOff, Status, Target};
+use crate::validity::{self, Freshness};
 
 /// What the wizard is told at start.
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub struct Config {
     pub offline: bool,
     /// Where the log goes, shown in Help.
     pub log_path: Option<PathBuf>,
+    /// `--revisit`: answers carried from earlier runs are to be reviewed too.
+    pub revisit: bool,
 }
 
 /// Where the operator is: remembered between runs (see [`super::resume`]).
@@ -159,6 +163,8 @@ pub enum ItemCheck {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
     All,
+    /// Answers to look at again in this run (see [`State::needs_review`]).
+    Review,
     Open,
     /// Answered fail, or the automatic result fails.
     Failing,
@@ -171,6 +177,7 @@ impl Filter {
     pub fn label(&self) -> String {
         match self {
             Filter::All => "all".into(),
+            Filter::Review => "needs review".into(),
             Filter::Open => "open".into(),
             Filter::Failing => "failing".into(),
             Filter::Manual => "manual".into(),
@@ -372,6 +379,8 @@ pub struct State {
     pub checklist: Checklist,
     pub signoff: SignOff,
     pub clock: Clock,
+    /// When the wizard opened: answers older than this were carried from earlier runs.
+    pub started: Timestamp,
     pub config: Config,
     pub theme: Theme,
     /// The terminal's size (columns, rows).
@@ -402,6 +411,7 @@ impl State {
     ) -> Self {
         let mut state = Self {
             theme: Theme::new(config.color),
+            started: clock.now(),
             checklist,
             signoff,
             clock,
@@ -418,8 +428,14 @@ impl State {
             panic_in_render: false,
             next_run: 0,
         };
-        if let Some(position) = resume {
-            state.resume(position);
+        match resume {
+            Some(position) => state.resume(position),
+            // A rerun opens on the first phase with answers to review.
+            None => {
+                if let Some(phase) = Phase::ALL.iter().position(|&p| state.review_count(p) > 0) {
+                    state.screens = vec![Screen::Overview { phase }];
+                }
+            }
         }
         state
     }
@@ -432,16 +448,14 @@ impl State {
             .unwrap_or(0);
         self.screens = vec![Screen::Overview { phase }];
         let Some(id) = position.item else { return };
-        if let Some(selected) = self
-            .checklist
-            .items_in(position.phase)
-            .position(|i| i.id == id)
-        {
-            self.screens.push(Screen::Items(ItemsView {
-                phase: position.phase,
-                selected,
-                filter: Filter::All,
-            }));
+        let mut view = ItemsView {
+            phase: position.phase,
+            selected: 0,
+            filter: Filter::All,
+        };
+        if let Some(selected) = self.visible(&view).iter().position(|i| i.id == id) {
+            view.selected = selected;
+            self.screens.push(Screen::Items(view));
         }
     }
 
@@ -499,6 +513,43 @@ impl State {
 
     pub fn mark(&self, item: &Item) -> Mark {
         self.signoff.mark(&item.id)
+    }
+
+    /// Where the item's answer stands today (lapsed, changed, valid through …).
+    pub fn freshness(&self, item: &Item) -> Freshness {
+        validity::assess(&self.checklist, item, &self.signoff, self.clock.today())
+    }
+
+    /// Answered before this run opened.
+    pub fn carried(&self, item: &Item) -> bool {
+        self.signoff
+            .items
+            .get(&item.id)
+            .is_some_and(|a| a.answered_at < self.started)
+    }
+
+    /// The answer must be looked at again in this run: it lapsed, its risk acceptance
+    /// expired, the item changed, a newer automatic fail contradicts it, or — with
+    /// `--revisit` — it was carried from an earlier run.
+    pub fn needs_review(&self, item: &Item) -> bool {
+        self.freshness(item).needs_review() || (self.config.revisit && self.carried(item))
+    }
+
+    /// Answers of a phase to review.
+    pub fn review_count(&self, phase: Phase) -> usize {
+        self.checklist
+            .items_in(phase)
+            .filter(|i| self.needs_review(i))
+            .count()
+    }
+
+    /// The short freshness cell of a list row: `↻ lapsed`, `↻ revisit`, `12d ago`, `today`.
+    pub fn freshness_badge(&self, item: &Item) -> String {
+        let freshness = self.freshness(item);
+        if !freshness.needs_review() && self.config.revisit && self.carried(item) {
+            return "↻ revisit".into();
+        }
+        freshness.badge(self.clock.today())
     }
 
     /// The newest automatic verdict with its evidence: this run's, else the recorded one.
@@ -562,6 +613,7 @@ impl State {
     pub fn matches(&self, filter: &Filter, item: &Item) -> bool {
         match filter {
             Filter::All => true,
+            Filter::Review => self.needs_review(item),
             Filter::Open => self.mark(item) == Mark::Open,
             Filter::Failing => {
                 self.mark(item) == Mark::Fail || self.auto_status(item) == Some(AutoStatus::Fail)
@@ -572,12 +624,16 @@ impl State {
         }
     }
 
-    /// The items a list shows, in checklist order.
+    /// The items a list shows: answers to review first, then the rest, each in checklist
+    /// order.
     pub fn visible(&self, view: &ItemsView) -> Vec<&Item> {
-        self.checklist
+        let (mut review, rest): (Vec<&Item>, Vec<&Item>) = self
+            .checklist
             .items_in(view.phase)
             .filter(|i| self.matches(&view.filter, i))
-            .collect()
+            .partition(|i| self.needs_review(i));
+        review.extend(rest);
+        review
     }
 
     fn visible_ids(&self, view: &ItemsView) -> Vec<String> {
@@ -1095,16 +1151,19 @@ fn answer_saved(
             let before = list.as_ref().map(|v| state.visible_ids(v));
             state.signoff = signoff;
             state.answered_this_run += 1;
-            // In a list, move on to the next item (the saved one may have left the list).
+            // In a list, move on to the item that came after it (the saved one may have left
+            // the list, or moved down out of the answers to review).
             if let (Some(view), Some(before)) = (list, before)
                 && before.get(view.selected) == Some(&item)
             {
                 let after = state.visible_ids(&view);
                 let last = after.len().saturating_sub(1);
-                let selected = match after.iter().position(|id| *id == item) {
-                    Some(j) => (j + 1).min(last),
-                    None => view.selected.min(last),
-                };
+                let following = before.get(view.selected + 1).unwrap_or(&item);
+                let selected = after
+                    .iter()
+                    .position(|id| id == following)
+                    .unwrap_or(view.selected)
+                    .min(last);
                 if let Some(Screen::Items(v)) = state.screens.last_mut() {
                     v.selected = selected;
                 }
@@ -1306,6 +1365,7 @@ fn items_key(state: &mut State, mut view: ItemsView, action: Option<Action>) -> 
             let mut filters = vec![
                 Filter::All,
                 Filter::Open,
+                Filter::Review,
                 Filter::Failing,
                 Filter::Manual,
                 Filter::Automatic,

@@ -79,6 +79,7 @@ fn state() -> State {
             color: false,
             offline: false,
             log_path: None,
+            revisit: false,
         },
         None,
     )
@@ -394,6 +395,7 @@ fn the_filter_offers_states_and_categories() {
             [
                 "all",
                 "open",
+                "needs review",
                 "failing",
                 "manual",
                 "automatic",
@@ -404,10 +406,11 @@ fn the_filter_offers_states_and_categories() {
         other => panic!("{other:?}"),
     }
     for (downs, filter, ids) in [
-        (2, Filter::Failing, vec!["net.private", "gov.assessment"]),
-        (3, Filter::Manual, vec!["gov.assessment"]),
-        (4, Filter::Automatic, vec!["net.private"]),
-        (6, Filter::Category("network".into()), vec!["net.private"]),
+        (2, Filter::Review, vec![]),
+        (3, Filter::Failing, vec!["net.private", "gov.assessment"]),
+        (4, Filter::Manual, vec!["gov.assessment"]),
+        (5, Filter::Automatic, vec!["net.private"]),
+        (7, Filter::Category("network".into()), vec!["net.private"]),
     ] {
         let mut s = state();
         send(&mut s, [c(KeyCode::Enter), k('/')]);
@@ -934,11 +937,11 @@ fn pick_lists_move_clamp_help_and_quit() {
     send(&mut s, [c(KeyCode::Up), k('k')]);
     assert_eq!(selected(&s), 0);
     send(&mut s, (0..20).map(|_| c(KeyCode::Down)));
-    assert_eq!(selected(&s), 6);
+    assert_eq!(selected(&s), 7);
     send(&mut s, [k('?')]);
     assert!(matches!(s.top(), Screen::Help { .. }));
     send(&mut s, [k('q')]);
-    assert_eq!(selected(&s), 6);
+    assert_eq!(selected(&s), 7);
     assert!(is_quit(&send(&mut s, [k('q')])));
 }
 
@@ -1399,4 +1402,114 @@ fn a_checks_notice_never_hides_the_operators_last_message() {
         }],
     );
     assert!(s.message.as_ref().is_some_and(|m| m.tone == Tone::Error));
+}
+
+// ── Quarterly rerun ─────────────────────────────────────────────────────────────────────
+
+fn days_before(base: Timestamp, days: i64) -> Timestamp {
+    base.checked_sub(jiff::Span::new().hours(24 * days))
+        .expect("date")
+}
+
+/// A quarter later: in "during operation", k8s.netpol (second in checklist order) was
+/// answered 100 days ago and has lapsed; mon.audit-logs, 30 days ago, carries forward.
+fn rerun(revisit: bool) -> State {
+    let mut signoff = SignOff::default();
+    signoff.target.name = Some("robots-prod".into());
+    let mut lapsed = answer(Status::Pass, "policies in place");
+    lapsed.answered_at = days_before(now(), 100);
+    signoff.items.insert("k8s.netpol".into(), lapsed);
+    let mut carried = answer(Status::Pass, "sent");
+    carried.answered_at = days_before(now(), 30);
+    signoff.items.insert("mon.audit-logs".into(), carried);
+    let mut s = state();
+    s = State::new(
+        s.checklist.clone(),
+        signoff,
+        Clock::fixed(now()),
+        Config {
+            revisit,
+            ..s.config.clone()
+        },
+        None,
+    );
+    s.size = (120, 40);
+    s
+}
+
+#[test]
+fn a_rerun_opens_on_the_answers_to_review_first() {
+    let mut s = rerun(false);
+    // The overview opens on the phase with something to review.
+    assert_eq!(s.top(), &Screen::Overview { phase: 1 });
+    assert_eq!(s.review_count(Phase::DuringOperation), 1);
+    send(&mut s, [c(KeyCode::Enter)]);
+    let view = items_view(&s);
+    let ids: Vec<&str> = s.visible(&view).iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["k8s.netpol", "mon.audit-logs"]);
+    assert_eq!(view.selected, 0);
+    let netpol = s.checklist.item("k8s.netpol").expect("item").clone();
+    let audit = s.checklist.item("mon.audit-logs").expect("item").clone();
+    assert_eq!(s.freshness_badge(&netpol), "↻ lapsed");
+    assert_eq!(s.freshness_badge(&audit), "30d ago");
+    assert!(s.carried(&audit));
+
+    // Confirming the lapsed answer moves on to the item that followed it.
+    let effects = send(&mut s, [k('p')]);
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveAnswer { item, .. }] if item == "k8s.netpol")
+    );
+    let mut saved = s.signoff.clone();
+    saved
+        .items
+        .insert("k8s.netpol".into(), answer(Status::Pass, "re-checked"));
+    send(
+        &mut s,
+        [Msg::AnswerSaved {
+            item: "k8s.netpol".into(),
+            status: Status::Pass,
+            result: Ok((saved, false)),
+        }],
+    );
+    let view = items_view(&s);
+    let ids: Vec<&str> = s.visible(&view).iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["mon.audit-logs", "k8s.netpol"]);
+    assert_eq!(ids[view.selected], "mon.audit-logs");
+    assert_eq!(s.review_count(Phase::DuringOperation), 0);
+    assert_eq!(s.freshness_badge(&netpol), "today");
+    assert!(!s.carried(&netpol));
+}
+
+#[test]
+fn revisit_offers_every_carried_answer_until_it_is_confirmed() {
+    let s = rerun(false);
+    let audit = s.checklist.item("mon.audit-logs").expect("item").clone();
+    assert!(!s.needs_review(&audit));
+    let mut s = rerun(true);
+    assert!(s.needs_review(&audit));
+    assert_eq!(s.freshness_badge(&audit), "↻ revisit");
+    assert_eq!(s.review_count(Phase::DuringOperation), 2);
+    // The "needs review" filter lists exactly those.
+    send(&mut s, [c(KeyCode::Enter), k('/')]);
+    let options = match s.top() {
+        Screen::Pick(p) => p.options.clone(),
+        other => panic!("{other:?}"),
+    };
+    let at = options
+        .iter()
+        .position(|o| o == "needs review")
+        .expect("a needs-review filter");
+    send(
+        &mut s,
+        std::iter::repeat_n(k('j'), at).chain([c(KeyCode::Enter)]),
+    );
+    let view = items_view(&s);
+    assert_eq!(view.filter, Filter::Review);
+    assert_eq!(s.visible(&view).len(), 2);
+    // An answer given in this run is not to be revisited.
+    s.signoff
+        .items
+        .insert("mon.audit-logs".into(), answer(Status::Pass, "again"));
+    assert!(!s.needs_review(&audit));
+    assert_eq!(s.visible(&view).len(), 1);
 }

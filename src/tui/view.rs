@@ -18,6 +18,7 @@ use crate::checklist::{Item, Phase};
 use crate::engine::{AutoStatus, CheckStatus};
 use crate::session::contradicts;
 use crate::signoff::Mark;
+use crate::validity::Freshness;
 
 /// Below this the layout does not fit: a "terminal too small" screen replaces it.
 pub const MIN_WIDTH: u16 = 60;
@@ -352,6 +353,10 @@ fn overview(state: &State, selected: usize, frame: &mut Frame, area: Rect) -> Po
             ));
             spans.push(Span::raw("  "));
         }
+        let review = state.review_count(phase);
+        if review > 0 {
+            spans.push(Span::styled(format!("↻ {review} to review"), t.warning()));
+        }
         lines.push(Line::from(spans));
         frame.render_widget(Paragraph::new(lines), *row);
         if is_selected {
@@ -433,6 +438,29 @@ fn next_step(state: &State, selected: usize) -> String {
         return "set the deployment target — press t.".into();
     }
     let phase = Phase::ALL[selected.min(Phase::ALL.len() - 1)];
+    let review_here = state.review_count(phase);
+    if review_here > 0 {
+        let (noun, verb) = if review_here == 1 {
+            ("answer", "needs")
+        } else {
+            ("answers", "need")
+        };
+        return format!(
+            "{review_here} {noun} in {} {verb} review (listed first) — press Enter.",
+            phase.label().to_lowercase()
+        );
+    }
+    if let Some((p, review)) = Phase::ALL
+        .iter()
+        .map(|&p| (p, state.review_count(p)))
+        .find(|(_, n)| *n > 0)
+    {
+        return format!(
+            "{} has {review} answer{} to review — select it and press Enter.",
+            p.label(),
+            plural(review)
+        );
+    }
     let open_here = state.counts(Some(phase))[4];
     if open_here > 0 {
         return format!(
@@ -562,8 +590,14 @@ fn items(state: &State, view: &ItemsView, frame: &mut Frame, area: Rect) -> Posi
         .map(|item| {
             let mark = state.mark(item);
             let (auto, auto_style) = auto_cell(state, item);
+            let review_style = if state.needs_review(item) {
+                t.warning()
+            } else {
+                t.dim()
+            };
             let mut cells = vec![
                 Cell::from(Span::styled(mark.to_string(), t.mark(mark))),
+                Cell::from(Span::styled(state.freshness_badge(item), review_style)),
                 Cell::from(Span::styled(auto, auto_style)),
                 Cell::from(item.severity.map_or("–", |s| s.as_str())),
             ];
@@ -577,9 +611,10 @@ fn items(state: &State, view: &ItemsView, frame: &mut Frame, area: Rect) -> Posi
     let mut widths = vec![
         Constraint::Length(15),
         Constraint::Length(10),
+        Constraint::Length(10),
         Constraint::Length(8),
     ];
-    let mut header = vec!["Status", "Automatic", "Severity"];
+    let mut header = vec!["Status", "Answered", "Automatic", "Severity"];
     if show_id {
         widths.push(Constraint::Length(u16::try_from(id_width).unwrap_or(30)));
         header.push("Id");
@@ -694,6 +729,7 @@ pub fn detail_lines(state: &State, item: &Item, width: u16) -> Vec<Line<'static>
                 "  ",
                 t.mark(mark),
             ));
+            out.extend(standing_lines(state, item, width));
             if !a.note.is_empty() {
                 out.extend(wrap_hanging(
                     &format!("Note: {}", a.note),
@@ -749,6 +785,32 @@ pub fn detail_lines(state: &State, item: &Item, width: u16) -> Vec<Line<'static>
         }
     }
     out
+}
+
+/// How old the answer is and how long it holds, or why it is to be reviewed.
+fn standing_lines(state: &State, item: &Item, width: u16) -> Vec<Line<'static>> {
+    let t = state.theme;
+    let freshness = state.freshness(item);
+    let text = match freshness {
+        Freshness::Valid { until, .. } if !state.carried(item) => {
+            format!("Answered in this run, valid through {until}")
+        }
+        Freshness::Valid { .. } if state.needs_review(item) => format!(
+            "↻ To revisit (--revisit). {}",
+            freshness.standing(state.clock.today()).unwrap_or_default()
+        ),
+        Freshness::Valid { .. } => freshness.standing(state.clock.today()).unwrap_or_default(),
+        review => format!(
+            "↻ {}",
+            review.standing(state.clock.today()).unwrap_or_default()
+        ),
+    };
+    let style = if state.needs_review(item) {
+        t.warning()
+    } else {
+        t.dim()
+    };
+    wrap(&text, width, "  ", style)
 }
 
 fn auto_lines(state: &State, item: &Item, width: u16) -> Vec<Line<'static>> {
