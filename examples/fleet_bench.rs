@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use readiness::fleet::judge::{self, Judge, Plan, Related};
 use readiness::fleet::query::{self, Kind, PAGE_SIZE};
+use readiness::fleet::rows::{self, RowSpec};
 use readiness::fleet::{needed_sources, report};
 use serde_json::{Value, json};
 
@@ -132,11 +133,11 @@ fn page_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     files
 }
 
-/// One page as the client gets it: JSON text in, rows out.
-fn read_page(path: &Path) -> query::Page {
+/// One page as the client gets it: JSON text in, rows out (read as `readiness fleet` reads
+/// a Resource Graph answer's body).
+fn read_page(path: &Path, spec: RowSpec<'_>) -> query::Page<Option<judge::Row>> {
     let text = std::fs::read(path).expect("page file");
-    let value: Value = serde_json::from_slice(&text).expect("page JSON");
-    query::parse_page(value).expect("page")
+    rows::read_page(&text, spec).expect("page")
 }
 
 fn main() {
@@ -190,8 +191,8 @@ fn main() {
         let resources = |kind: Kind, files: &[PathBuf]| {
             let mut all = (Vec::new(), 0);
             for file in files {
-                let (found, dropped) =
-                    judge::related_rows(kind, read_page(file).rows, &judge, false);
+                let page = read_page(file, judge::row_spec(&judge, kind));
+                let (found, dropped) = judge::related_rows(kind, page.rows, &judge, false);
                 all.0.extend(found);
                 all.1 += dropped;
             }
@@ -211,9 +212,9 @@ fn main() {
         let (mut parsing, mut judging) = (Duration::ZERO, Duration::ZERO);
         for file in &clusters_files {
             let before = cpu_time();
-            let page = read_page(file);
+            let page = read_page(file, judge::row_spec(&judge, Kind::Clusters));
             let parsed = cpu_time();
-            let rows = judge::cluster_rows(page.rows);
+            let rows = judge::ParsedRows::from(page.rows);
             let (verdicts, _) =
                 judge::judge_page(&judge, &plan, &related, rows.rows, Vec::new(), None);
             clusters.extend(verdicts);

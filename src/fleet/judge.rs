@@ -7,8 +7,9 @@
 //! - each document is turned into a JMESPath value once and every rule runs over it, instead of
 //!   once per rule; a rule that errs is evaluated again through [`crate::rules::Rule`], so its
 //!   verdict and message are exactly the engine's;
-//! - the `properties` keys no rule reads are dropped first ([`Pruning`]);
-//! - a cluster's document is built when it is judged and dropped right after ([`Row`]);
+//! - rows are read straight from the response body, the `properties` keys no rule reads
+//!   dropped unread ([`Pruning`], [`super::rows`]);
+//! - a cluster's document is put together when it is judged and dropped right after ([`Row`]);
 //! - a vault or registry is judged once, when its page arrives, and only its verdicts are kept
 //!   ([`related_rows`]).
 //!
@@ -24,6 +25,7 @@ use jmespath::{Rcvar, Runtime, Variable};
 use serde_json::Value;
 
 use super::query::Kind;
+use super::rows::{self, RowSpec};
 use super::{ClusterVerdict, NOT_AZURE, NOT_IN_GRAPH, SignoffsWritten, deep_only};
 use crate::checklist::{Checklist, DocumentSource};
 use crate::engine::{AutoStatus, SourceDocuments, Summary};
@@ -105,85 +107,136 @@ pub struct Resource {
 
 fn take_string(map: &mut serde_json::Map<String, Value>, key: &str) -> Option<String> {
     match map.remove(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        Some(Value::String(s)) => Some(s),
         _ => None,
     }
 }
 
-/// A Resource Graph row read as far as where it is. Its document is built when it is judged,
-/// so the documents of a page are never all alive at once.
+/// The parts of a row its document is made of, read before the row is judged.
+#[derive(Debug, Clone, Default)]
+pub struct Parts {
+    /// The columns in [`Parts::HEAD`], as read (`None`: absent).
+    pub head: [Option<Rcvar>; 4],
+    /// `properties` (its kept keys) when it is an object; `None` when missing, null or of
+    /// another type.
+    pub properties: Option<BTreeMap<String, Rcvar>>,
+    /// `properties.oidcIssuerProfile.issuerURL` (null when absent), whether or not its key is
+    /// kept.
+    pub issuer: Value,
+}
+
+impl Parts {
+    /// The top-level columns a document holds beside `id`, `name` and `properties`.
+    pub const HEAD: [&'static str; 4] = ["type", "location", "identity", "sku"];
+}
+
+/// A Resource Graph row read as far as where it is and the parts of its document (see
+/// [`super::rows`]). Its document is put together when it is judged.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub id: String,
     pub name: String,
     pub subscription: String,
     pub resource_group: String,
-    rest: serde_json::Map<String, Value>,
+    parts: Parts,
 }
 
 /// A cluster waiting to be judged.
 pub type ClusterRow = Row;
 
 impl Row {
-    /// `None` when the row has no id (it cannot be placed or named). Missing `name`,
-    /// `subscriptionId` or `resourceGroup` columns are taken from the id.
+    /// Reads a row with every part of its document (see [`Row::from_value`]).
     pub fn read(row: Value) -> Option<Row> {
+        Self::from_value(row, RowSpec::all())
+    }
+
+    /// `None` when the row is not an object or has no id (it cannot be placed or named).
+    /// Missing `name`, `subscriptionId` or `resourceGroup` columns are taken from the id.
+    /// Only the `properties` keys `spec` keeps are read, and no part of the document when it
+    /// asks for none.
+    pub fn from_value(row: Value, spec: RowSpec<'_>) -> Option<Row> {
         let Value::Object(mut rest) = row else {
             return None;
         };
-        let id = take_string(&mut rest, "id")?;
+        let mut parts = Parts::default();
+        if spec.with_document {
+            for (slot, key) in parts.head.iter_mut().zip(Parts::HEAD) {
+                *slot = rest.remove(key).map(to_variable);
+            }
+            if let Some(Value::Object(mut properties)) = rest.remove("properties") {
+                parts.issuer = properties
+                    .get(rows::ISSUER_PROFILE)
+                    .map_or(Value::Null, rows::issuer_of);
+                if let Some(keep) = spec.keep {
+                    properties.retain(|k, _| keep.contains(k));
+                }
+                parts.properties = Some(
+                    properties
+                        .into_iter()
+                        .map(|(k, v)| (k, to_variable(v)))
+                        .collect(),
+                );
+            }
+        }
+        Self::from_columns(
+            take_string(&mut rest, "id"),
+            take_string(&mut rest, "name"),
+            take_string(&mut rest, "subscriptionId"),
+            take_string(&mut rest, "resourceGroup"),
+            parts,
+        )
+    }
+
+    /// A row from its string columns (`None`: absent or not a string) and parts; `None`
+    /// without an id.
+    pub fn from_columns(
+        id: Option<String>,
+        name: Option<String>,
+        subscription: Option<String>,
+        resource_group: Option<String>,
+        parts: Parts,
+    ) -> Option<Row> {
+        let given = |s: Option<String>| s.filter(|s| !s.is_empty());
+        let id = given(id)?;
         let (id_sub, id_rg) = scope_of(&id);
         let (id_sub, id_rg) = (id_sub.map(String::from), id_rg.map(String::from));
-        let name = take_string(&mut rest, "name")
-            .unwrap_or_else(|| id.rsplit('/').next().unwrap_or_default().to_string());
-        let subscription = take_string(&mut rest, "subscriptionId")
-            .or(id_sub)
-            .unwrap_or_default();
-        let resource_group = take_string(&mut rest, "resourceGroup")
-            .or(id_rg)
-            .unwrap_or_default();
+        let name =
+            given(name).unwrap_or_else(|| id.rsplit('/').next().unwrap_or_default().to_string());
+        let subscription = given(subscription).or(id_sub).unwrap_or_default();
+        let resource_group = given(resource_group).or(id_rg).unwrap_or_default();
         Some(Row {
             id,
             name,
             subscription,
             resource_group,
-            rest,
+            parts,
         })
     }
 
     /// Whether Resource Graph gave the row its `properties`.
     pub fn has_properties(&self) -> bool {
-        matches!(self.rest.get("properties"), Some(Value::Object(_)))
+        self.parts.properties.is_some()
     }
 
     /// `properties.oidcIssuerProfile.issuerURL` (null when absent).
     pub fn issuer(&self) -> Value {
-        self.rest
-            .get("properties")
-            .and_then(|p| p.get("oidcIssuerProfile"))
-            .and_then(|o| o.get("issuerURL"))
-            .cloned()
-            .unwrap_or(Value::Null)
+        self.parts.issuer.clone()
     }
 
     /// Builds the document (`with_document`; identities only need their id and name),
     /// keeping only the `properties` keys in `keep` when given.
-    pub fn into_resource(
-        mut self,
-        with_document: bool,
-        keep: Option<&BTreeSet<String>>,
-    ) -> Resource {
+    pub fn into_resource(self, with_document: bool, keep: Option<&BTreeSet<String>>) -> Resource {
         let doc = if !with_document {
             Ok(Rcvar::new(Variable::Null))
         } else {
-            match self.rest.remove("properties") {
-                Some(Value::Object(mut properties)) => {
+            match self.parts.properties {
+                Some(mut properties) => {
                     if let Some(keep) = keep {
                         properties.retain(|k, _| keep.contains(k));
                     }
-                    Ok(document(&self.id, &self.name, &mut self.rest, properties))
+                    Ok(document(&self.id, &self.name, self.parts.head, properties))
                 }
-                _ => Err(Cause::BadResponse {
+                None => Err(Cause::BadResponse {
                     resource: self.id.clone(),
                     detail: "Resource Graph returned it without properties (missing or null); it may be provisioning or being deleted — run again later, or `readiness check` on it".to_string(),
                 }),
@@ -213,8 +266,8 @@ pub fn resource(
 fn document(
     id: &str,
     name: &str,
-    map: &mut serde_json::Map<String, Value>,
-    properties: serde_json::Map<String, Value>,
+    head: [Option<Rcvar>; 4],
+    properties: BTreeMap<String, Rcvar>,
 ) -> Rcvar {
     let mut doc = BTreeMap::new();
     doc.insert(
@@ -225,15 +278,15 @@ fn document(
         "name".to_string(),
         Rcvar::new(Variable::String(name.to_string())),
     );
-    for key in ["type", "location", "identity", "sku"] {
+    for (key, value) in Parts::HEAD.into_iter().zip(head) {
         doc.insert(
             key.to_string(),
-            to_variable(map.remove(key).unwrap_or(Value::Null)),
+            value.unwrap_or_else(|| Rcvar::new(Variable::Null)),
         );
     }
     doc.insert(
         "properties".to_string(),
-        to_variable(Value::Object(properties)),
+        Rcvar::new(Variable::Object(properties)),
     );
     Rcvar::new(Variable::Object(doc))
 }
@@ -245,24 +298,39 @@ pub struct ParsedRows {
     pub dropped: usize,
 }
 
+/// The rows of one page of clusters, read with [`Row::read`].
 pub fn cluster_rows(rows: Vec<Value>) -> ParsedRows {
-    let mut parsed = ParsedRows::default();
-    for row in rows {
-        match Row::read(row) {
-            Some(r) => parsed.rows.push(r),
-            None => parsed.dropped += 1,
-        }
-    }
-    parsed
+    ParsedRows::from(rows.into_iter().map(Row::read).collect::<Vec<_>>())
 }
 
-/// One page of vaults, registries or identities: their resources, and how many rows had no
-/// id. Vaults and registries are judged here, once each; their documents are kept only when
-/// `keep_documents` (sign-offs record what was observed), so the fleet does not hold
-/// thousands of them while its clusters page in.
+impl From<Vec<Option<Row>>> for ParsedRows {
+    /// The rows of a page as [`super::rows::read_page`] reads them (`None`: no id).
+    fn from(rows: Vec<Option<Row>>) -> Self {
+        let total = rows.len();
+        let rows: Vec<Row> = rows.into_iter().flatten().collect();
+        ParsedRows {
+            dropped: total - rows.len(),
+            rows,
+        }
+    }
+}
+
+/// What to read of each row of `kind`: the document (not for identities), with only the
+/// `properties` keys the rules read.
+pub fn row_spec(judge: &Judge, kind: Kind) -> RowSpec<'_> {
+    RowSpec {
+        with_document: kind != Kind::Identities,
+        keep: judge.pruning().keep(kind),
+    }
+}
+
+/// One page of vaults, registries or identities (read with [`row_spec`]): their resources,
+/// and how many rows had no id. Vaults and registries are judged here, once each; their
+/// documents are kept only when `keep_documents` (sign-offs record what was observed), so
+/// the fleet does not hold thousands of them while its clusters page in.
 pub fn related_rows(
     kind: Kind,
-    rows: Vec<Value>,
+    rows: Vec<Option<Row>>,
     judge: &Judge,
     keep_documents: bool,
 ) -> (Vec<Resource>, usize) {
@@ -276,10 +344,11 @@ pub fn related_rows(
     let resources = rows
         .into_iter()
         .filter_map(|row| {
-            let Some(mut r) = resource(row, kind != Kind::Identities, keep) else {
+            let Some(row) = row else {
                 dropped += 1;
                 return None;
             };
+            let mut r = row.into_resource(kind != Kind::Identities, keep);
             if let (Some(source), Ok(doc)) = (source, &r.doc) {
                 r.verdicts = Some(judge.verdicts(source, doc));
                 if !keep_documents {
@@ -322,7 +391,14 @@ impl Related {
                 .map(|(kind, rows)| {
                     (
                         kind,
-                        rows.map(|rows| related_rows(kind, rows, judge, keep_documents)),
+                        rows.map(|rows| {
+                            let spec = row_spec(judge, kind);
+                            let rows = rows
+                                .into_iter()
+                                .map(|row| Row::from_value(row, spec))
+                                .collect();
+                            related_rows(kind, rows, judge, keep_documents)
+                        }),
                     )
                 })
                 .collect(),
@@ -369,8 +445,10 @@ impl Related {
         let results = futures::future::join_all(kinds.iter().map(|&kind| async move {
             let mut found: Vec<Resource> = Vec::new();
             let mut dropped = 0;
+            let spec = row_spec(judge, kind);
+            let read = |body: &[u8]| rows::read_page(body, spec);
             let outcome = graph
-                .each_page(kind, scope, async |page| {
+                .each_page(kind, scope, read, async |page| {
                     let judge = judge.clone();
                     match tokio::task::spawn_blocking(move || {
                         related_rows(kind, page.rows, &judge, keep_documents)

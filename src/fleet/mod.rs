@@ -21,6 +21,7 @@ pub mod judge;
 pub mod output;
 pub mod query;
 pub mod report;
+pub mod rows;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -275,15 +276,19 @@ pub async fn run(
         ))
     });
 
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<query::Page>(1);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<query::Page<Option<ClusterRow>>>(1);
     let producer = {
         let graph = &graph;
         let scope = &scope;
+        let spec = judge::row_spec(&judge, Kind::Clusters);
         async move {
             let result = graph
-                .each_page(Kind::Clusters, scope, async |page| {
-                    tx.send(page).await.is_ok()
-                })
+                .each_page(
+                    Kind::Clusters,
+                    scope,
+                    |body| rows::read_page(body, spec),
+                    async |page| tx.send(page).await.is_ok(),
+                )
                 .await;
             drop(tx);
             result
@@ -299,9 +304,7 @@ pub async fn run(
         let mut deep_done = 0usize;
         while let Some(page) = rx.recv().await {
             let total = page.total;
-            let parsed = tokio::task::spawn_blocking(move || judge::cluster_rows(page.rows))
-                .await
-                .map_err(|e| FleetError::Internal(format!("judging stopped: {e}")))?;
+            let parsed = judge::ParsedRows::from(page.rows);
             if parsed.dropped > 0 {
                 let text = format!(
                     "{} Resource Graph row(s) without an id were ignored",

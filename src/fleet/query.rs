@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use super::{Event, Scope};
 use crate::sources::Cause;
+use crate::sources::azure::client::not_json;
 use crate::sources::azure::{ArmClient, Quota, api};
 
 pub const PATH: &str = "/providers/Microsoft.ResourceGraph/resources";
@@ -78,10 +79,10 @@ impl Kind {
     }
 }
 
-/// One page of rows.
+/// One page of rows (as JSON, or read straight into the fleet's rows: [`super::rows`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page {
-    pub rows: Vec<Value>,
+pub struct Page<R = Value> {
+    pub rows: Vec<R>,
     pub skip_token: Option<String>,
     /// `totalRecords`: rows in the whole result.
     pub total: Option<u64>,
@@ -146,6 +147,21 @@ pub fn parse_page(mut value: Value) -> Result<Page, String> {
     })
 }
 
+/// Why a page's body could not be read.
+#[derive(Debug)]
+pub enum PageError {
+    /// The body is not JSON.
+    Json(serde_json::Error),
+    /// JSON, but not a page (see [`parse_page`]).
+    Shape(String),
+}
+
+/// A page's body read as JSON, then by [`parse_page`].
+pub fn read_values(body: &[u8]) -> Result<Page, PageError> {
+    let value: Value = serde_json::from_slice(body).map_err(PageError::Json)?;
+    parse_page(value).map_err(PageError::Shape)
+}
+
 /// The request body for one page.
 pub fn request_body(kind: Kind, scope: &Value, skip_token: Option<&str>) -> Value {
     let mut options = json!({"$top": PAGE_SIZE, "resultFormat": "objectArray"});
@@ -189,13 +205,15 @@ impl<'a> ResourceGraph<'a> {
         }
     }
 
-    /// Every page of `kind` in `scope`, in order, handed to `sink` as it arrives; `sink`
-    /// returns false to stop. Returns the number of rows.
-    pub async fn each_page(
+    /// Every page of `kind` in `scope`, in order, each read from its body by `read` (e.g.
+    /// [`read_values`]) and handed to `sink` as it arrives; `sink` returns false to stop.
+    /// Returns the number of rows.
+    pub async fn each_page<R>(
         &self,
         kind: Kind,
         scope: &Scope,
-        mut sink: impl AsyncFnMut(Page) -> bool,
+        read: impl Fn(&[u8]) -> Result<Page<R>, PageError>,
+        mut sink: impl AsyncFnMut(Page<R>) -> bool,
     ) -> Result<usize, Cause> {
         (self.events)(Event::Querying {
             kind,
@@ -209,9 +227,12 @@ impl<'a> ResourceGraph<'a> {
             loop {
                 let body = request_body(kind, &part, token.as_deref());
                 let answer = self.request(&body).await?;
-                let page = parse_page(answer).map_err(|detail| Cause::BadResponse {
-                    resource: format!("Resource Graph query for {}", kind.label()),
-                    detail,
+                let page = read(&answer).map_err(|e| match e {
+                    PageError::Json(e) => not_json(PATH, &e),
+                    PageError::Shape(detail) => Cause::BadResponse {
+                        resource: format!("Resource Graph query for {}", kind.label()),
+                        detail,
+                    },
                 })?;
                 page_number += 1;
                 rows += page.rows.len();
@@ -246,7 +267,7 @@ impl<'a> ResourceGraph<'a> {
     /// Every row of `kind` in `scope`.
     pub async fn collect(&self, kind: Kind, scope: &Scope) -> Result<Vec<Value>, Cause> {
         let mut all = Vec::new();
-        self.each_page(kind, scope, async |page| {
+        self.each_page(kind, scope, read_values, async |page| {
             all.extend(page.rows);
             true
         })
@@ -254,8 +275,9 @@ impl<'a> ResourceGraph<'a> {
         Ok(all)
     }
 
-    /// One POST: waits for a slot and for the quota, retries a lasting 429.
-    async fn request(&self, body: &Value) -> Result<Value, Cause> {
+    /// One POST: waits for a slot and for the quota, retries a lasting 429. Returns the
+    /// body as received.
+    async fn request(&self, body: &Value) -> Result<azure_core::Bytes, Cause> {
         let _permit = self.gate.acquire().await.map_err(|_| Cause::Unreachable {
             endpoint: self.client.endpoint().to_string(),
             detail: "the run is shutting down".to_string(),
@@ -263,7 +285,11 @@ impl<'a> ResourceGraph<'a> {
         let mut attempt = 0;
         loop {
             self.wait_for_quota().await;
-            match self.client.post(PATH, api::RESOURCE_GRAPH, body).await {
+            match self
+                .client
+                .post_bytes(PATH, api::RESOURCE_GRAPH, body)
+                .await
+            {
                 Ok((value, quota)) => {
                     self.note_quota(quota);
                     return Ok(value);

@@ -276,6 +276,20 @@ impl ArmClient {
         api_version: &str,
         body: &Value,
     ) -> Result<(Value, Quota), Cause> {
+        let (bytes, quota) = self.post_bytes(path, api_version, body).await?;
+        let value = serde_json::from_slice(&bytes).map_err(|e| not_json(path, &e))?;
+        Ok((value, quota))
+    }
+
+    /// As [`post`](Self::post), but a 2xx answer's body comes back as it was received, for a
+    /// caller that reads it straight into its own types (Resource Graph pages in fleet mode;
+    /// see [`not_json`] for the error a body that is not JSON should give).
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: &Value,
+    ) -> Result<(azure_core::Bytes, Quota), Cause> {
         let url = self.url(path, api_version)?;
         let _permit = self
             .in_flight
@@ -292,16 +306,11 @@ impl ArmClient {
         let response = self.send(&mut request, path).await?;
         let status = u16::from(response.status());
         let quota = Quota::from_headers(response.headers());
-        let body = response.into_body();
-        let bytes: &[u8] = body.as_ref();
+        let body = azure_core::Bytes::from(response.into_body());
         if (200..300).contains(&status) {
-            let value = serde_json::from_slice(bytes).map_err(|e| Cause::BadResponse {
-                resource: path.to_string(),
-                detail: format!("the body is not valid JSON ({e})"),
-            })?;
-            return Ok((value, quota));
+            return Ok((body, quota));
         }
-        Err(status_cause(status, bytes, path))
+        Err(status_cause(status, &body, path))
     }
 
     async fn get_url(&self, url: Url, resource: &str) -> Result<Value, Cause> {
@@ -450,6 +459,14 @@ pub fn document(bytes: &[u8], resource: &str) -> Result<Value, Cause> {
         )));
     }
     Ok(value)
+}
+
+/// A 2xx POST answer whose body is not JSON (see [`ArmClient::post`]).
+pub fn not_json(path: &str, e: &serde_json::Error) -> Cause {
+    Cause::BadResponse {
+        resource: path.to_string(),
+        detail: format!("the body is not valid JSON ({e})"),
+    }
 }
 
 /// Classifies a non-2xx ARM answer from its status and `{"error": {"code", "message"}}`.
