@@ -43,8 +43,18 @@ declare -A extra=(
     [attest_render]="-len_control=0 -max_len=4096"
 )
 
+targets=(checklist_load signoff_parse rule_eval attest_render arm_parse)
+
+# Build everything first, so a compile error is not mistaken for a crash.
+for target in "${targets[@]}"; do
+    if ! cargo "${toolchain[@]}" fuzz build --sanitizer "$sanitizer" "$target"; then
+        echo "!! $target does not build; nothing was fuzzed" >&2
+        exit 2
+    fi
+done
+
 status=0
-for target in checklist_load signoff_parse rule_eval attest_render arm_parse; do
+for target in "${targets[@]}"; do
     mkdir -p "corpus/$target"
     echo "== $target: ${seconds} s (${sanitizer} sanitizer)"
     # shellcheck disable=SC2086 # the seed list is split on purpose
@@ -52,7 +62,7 @@ for target in checklist_load signoff_parse rule_eval attest_render arm_parse; do
         "corpus/$target" ${seeds[$target]} -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
         -print_final_stats=1 ${extra[$target]:-}; then
-        echo "!! $target found a crash: see fuzz/artifacts/$target/"
+        echo "!! $target found a crash, a hang or a memory blow-up: see fuzz/artifacts/$target/"
         status=1
     fi
 done
