@@ -169,6 +169,22 @@ pub fn check_expiry(checklist: &Checklist, expires: Date, today: Date) -> Result
     Ok(())
 }
 
+/// The expiry date a risk-acceptance form starts on: the previous one while it is still
+/// ahead, else 90 days out (or the checklist's maximum when that is shorter).
+pub fn suggested_expiry(checklist: &Checklist, previous: Option<&Answer>, today: Date) -> String {
+    let max = checklist.max_risk_acceptance_days;
+    previous
+        .and_then(|a| a.expires)
+        .filter(|d| *d > today)
+        .or_else(|| {
+            today
+                .checked_add(jiff::Span::new().days(i64::from(max.min(90))))
+                .ok()
+        })
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
 /// An answer contradicts the automatic result when one says pass and the other fail; the
 /// operator must then say why (`override_reason`). Both wizards ask by this rule.
 pub fn contradicts(auto: AutoStatus, status: Status) -> bool {

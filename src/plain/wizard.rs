@@ -8,7 +8,9 @@ use jiff::civil::Date;
 use super::{PromptError, Prompter};
 use crate::checklist::Item;
 use crate::engine::AutoStatus;
-use crate::session::{AnswerInput, Session, SessionError, check_expiry, contradicts};
+use crate::session::{
+    AnswerInput, Session, SessionError, check_expiry, contradicts, suggested_expiry,
+};
 use crate::signoff::Status;
 use crate::validity::Freshness;
 
@@ -392,16 +394,7 @@ fn ask_risk(
     };
     let today = session.clock.today();
     let max = session.checklist.max_risk_acceptance_days;
-    let suggested = previous
-        .and_then(|a| a.expires)
-        .filter(|d| *d > today)
-        .or_else(|| {
-            today
-                .checked_add(jiff::Span::new().days(i64::from(max.min(90))))
-                .ok()
-        })
-        .map(|d| d.to_string())
-        .unwrap_or_default();
+    let suggested = suggested_expiry(&session.checklist, previous, today);
     let help = format!("YYYY-MM-DD, after today and at most {max} days away");
     loop {
         let text = match ask(p.text("Expires on", &suggested, Some(&help)))? {

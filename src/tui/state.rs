@@ -16,7 +16,7 @@ use super::theme::Theme;
 use crate::checklist::{Checklist, DocumentSource, Item, Phase};
 use crate::clock::Clock;
 use crate::engine::{AutoStatus, CheckStatus, ItemResult, Progress, Report, Summary};
-use crate::session::{AnswerError, AnswerInput, contradicts, validate_answer};
+use crate::session::{AnswerError, AnswerInput, contradicts, suggested_expiry, validate_answer};
 use crate::signoff::{AutoRecord, Mark, SignOff, Status, Target};
 use crate::validity::{self, Freshness};
 
@@ -688,18 +688,7 @@ impl State {
                 } else {
                     Status::Pass
                 });
-        let today = self.clock.today();
-        let max = self.checklist.max_risk_acceptance_days;
-        let expires = previous
-            .and_then(|a| a.expires)
-            .filter(|d| *d > today)
-            .or_else(|| {
-                today
-                    .checked_add(jiff::Span::new().days(i64::from(max.min(90))))
-                    .ok()
-            })
-            .map(|d| d.to_string())
-            .unwrap_or_default();
+        let expires = suggested_expiry(&self.checklist, previous, self.clock.today());
         let mut form = AnswerForm {
             item: item.id.clone(),
             status,
