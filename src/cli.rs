@@ -116,6 +116,13 @@ pub struct SourceArgs {
     #[arg(long, help_heading = "Sources")]
     pub offline: bool,
 
+    #[command(flatten)]
+    pub azure: AzureArgs,
+}
+
+/// How to reach Azure: shared by `check`, `run` and `fleet`.
+#[derive(Debug, Clone, Args)]
+pub struct AzureArgs {
     /// How to sign in to Azure.
     #[arg(long, value_enum, default_value_t = AuthMode::Auto, help_heading = "Azure")]
     pub auth: AuthMode,
@@ -124,7 +131,8 @@ pub struct SourceArgs {
     pub arm_endpoint: Option<String>,
     #[arg(long, value_enum, default_value_t = Cloud::Public, help_heading = "Azure")]
     pub cloud: Cloud,
-    /// Seconds one request may take, retries included; the whole run may take four times this.
+    /// Seconds one request may take, retries included (`check` and `run` also bound the
+    /// whole run to four times this).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Azure")]
     pub timeout: u64,
 }
@@ -379,15 +387,6 @@ pub struct FleetArgs {
     #[arg(long)]
     pub deep: bool,
 
-    /// How to sign in to Azure.
-    #[arg(long, value_enum, default_value_t = AuthMode::Auto, help_heading = "Azure")]
-    pub auth: AuthMode,
-    /// Azure Resource Manager endpoint (default: the cloud's).
-    #[arg(long, value_name = "URL", help_heading = "Azure")]
-    pub arm_endpoint: Option<String>,
-    #[arg(long, value_enum, default_value_t = Cloud::Public, help_heading = "Azure")]
-    pub cloud: Cloud,
-    /// Seconds one request may take, retries included.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Azure")]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub azure: AzureArgs,
 }

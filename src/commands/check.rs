@@ -11,8 +11,8 @@ use crate::engine::{self, ArmTarget, AutoStatus, CheckStatus, Progress, Report, 
 use crate::exit::{Exit, Failure};
 use crate::session::Session;
 use crate::signoff::{self, Target};
+use crate::sources::azure::AuthMode;
 use crate::sources::azure::discovery::TargetHints;
-use crate::sources::azure::{ArmOptions, AuthMode};
 
 use super::{clock, load_checklist};
 
@@ -56,24 +56,7 @@ pub async fn source_config(
         config.arm_skipped_because = Some("Azure is not read in this run (--offline)".to_string());
         return Ok(config);
     }
-    let endpoint_text = args
-        .arm_endpoint
-        .clone()
-        .unwrap_or_else(|| args.cloud.arm_endpoint().to_string());
-    let endpoint = url::Url::parse(&endpoint_text)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "--arm-endpoint {endpoint_text:?} is not an http(s) URL"
-            ))
-        })?;
-    if args.auth == AuthMode::None && !crate::sources::azure::client::is_loopback(&endpoint) {
-        return Err(Failure::usage(format!(
-            "--auth none sends no token and is only accepted for a loopback endpoint (127.0.0.1, ::1, localhost), not {}",
-            endpoint.host_str().unwrap_or("?")
-        )));
-    }
+    let options = args.azure.arm_options()?;
     let env_subscription = std::env::var("AZURE_SUBSCRIPTION_ID")
         .ok()
         .filter(|s| !s.trim().is_empty());
@@ -82,7 +65,7 @@ pub async fn source_config(
         .clone()
         .or(env_subscription)
         .or_else(|| remembered.subscription.clone());
-    if subscription.is_none() && args.auth != AuthMode::None {
+    if subscription.is_none() && args.azure.auth != AuthMode::None {
         subscription = crate::sources::azure::discovery::az_current_subscription().await;
     }
     let resource_group = args
@@ -110,12 +93,7 @@ pub async fn source_config(
         identities: args.identities.clone(),
     };
     config.arm = Some(ArmTarget {
-        options: ArmOptions::new(
-            endpoint,
-            args.auth,
-            args.cloud,
-            Duration::from_secs(args.timeout),
-        ),
+        options,
         subscription,
         resource_group,
         hints,
@@ -193,7 +171,7 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     {
         eprintln!("note: Azure checks are skipped: {why}");
     }
-    let report = run_engine(&checklist, &config, args.sources.timeout)?;
+    let report = run_engine(&checklist, &config, args.sources.azure.timeout)?;
 
     if args.record {
         record(g, &checklist, &report)?;

@@ -9,27 +9,8 @@ use std::time::{Duration, Instant};
 use crate::cli::{FleetArgs, FleetFormat, Global};
 use crate::exit::{Exit, Failure};
 use crate::fleet::{self, Event, FleetError, FleetOptions, Scope};
-use crate::sources::azure::{ArmOptions, AuthMode};
 
 use super::{clock, load_checklist};
-
-fn endpoint(args: &FleetArgs) -> Result<url::Url, Failure> {
-    let text = args
-        .arm_endpoint
-        .clone()
-        .unwrap_or_else(|| args.cloud.arm_endpoint().to_string());
-    let endpoint = url::Url::parse(&text)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| Failure::usage(format!("--arm-endpoint {text:?} is not an http(s) URL")))?;
-    if args.auth == AuthMode::None && !crate::sources::azure::client::is_loopback(&endpoint) {
-        return Err(Failure::usage(format!(
-            "--auth none sends no token and is only accepted for a loopback endpoint (127.0.0.1, ::1, localhost), not {}",
-            endpoint.host_str().unwrap_or("?")
-        )));
-    }
-    Ok(endpoint)
-}
 
 fn scope(args: &FleetArgs) -> Result<Scope, Failure> {
     if let Some(mg) = &args.management_group {
@@ -128,7 +109,7 @@ fn failure(e: FleetError) -> Failure {
 
 pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
     let checklist = Arc::new(load_checklist(g.checklist.as_deref())?);
-    let endpoint = endpoint(args)?;
+    let arm = args.azure.arm_options()?;
     let scope = scope(args)?;
     if let Some(dir) = &args.output
         && dir.exists()
@@ -140,12 +121,7 @@ pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
         )));
     }
     let options = FleetOptions {
-        arm: ArmOptions::new(
-            endpoint,
-            args.auth,
-            args.cloud,
-            Duration::from_secs(args.timeout),
-        ),
+        arm,
         scope,
         deep: args.deep,
         output: args.output.clone(),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde_json::json;
 
+mod azure;
 mod check;
 mod fleet;
 mod quarterly;
@@ -95,7 +96,7 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
         let config = runtime
             .block_on(source_config(&sources, target))
             .map_err(|f| f.message)?;
-        run_engine(&checklist, &config, sources.timeout).map_err(|f| f.message)
+        run_engine(&checklist, &config, sources.azure.timeout).map_err(|f| f.message)
     };
     let options = WizardOptions {
         revisit: args.revisit,

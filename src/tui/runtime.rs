@@ -266,7 +266,7 @@ fn spawn_checks(
                 }
             })
         };
-        let bound = Duration::from_secs(sources.timeout.saturating_mul(4));
+        let bound = Duration::from_secs(sources.azure.timeout.saturating_mul(4));
         let outcome = tokio::time::timeout(
             bound,
             engine::run(&checklist, &config, now, Some(progress_tx)),
