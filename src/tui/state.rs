@@ -997,6 +997,46 @@ impl Step {
 
 /// The one update function.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    // A list reorders when an answer lapses or a new automatic fail reopens one: what the
+    // operator selected stays selected unless a key of theirs moved it (a save moves on).
+    let anchored = !matches!(msg, Msg::Key(_) | Msg::AnswerSaved { .. });
+    let selection = anchored.then(|| selected_items(state));
+    let effects = dispatch(state, msg);
+    if let Some(selection) = selection {
+        reselect(state, selection);
+    }
+    effects
+}
+
+/// The item selected in each list on the stack, by position in the stack.
+fn selected_items(state: &State) -> Vec<(usize, String)> {
+    state
+        .screens
+        .iter()
+        .enumerate()
+        .filter_map(|(n, screen)| match screen {
+            Screen::Items(view) => state
+                .visible(view)
+                .get(view.selected)
+                .map(|i| (n, i.id.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn reselect(state: &mut State, selection: Vec<(usize, String)>) {
+    for (n, id) in selection {
+        let Some(Screen::Items(view)) = state.screens.get(n) else {
+            continue;
+        };
+        let at = state.visible(view).iter().position(|i| i.id == id);
+        if let (Some(at), Some(Screen::Items(view))) = (at, state.screens.get_mut(n)) {
+            view.selected = at;
+        }
+    }
+}
+
+fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Start => start_checks(state, None),
         Msg::Key(event) => on_key(state, &event),

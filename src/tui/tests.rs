@@ -1513,3 +1513,31 @@ fn revisit_offers_every_carried_answer_until_it_is_confirmed() {
     assert!(!s.needs_review(&audit));
     assert_eq!(s.visible(&view).len(), 1);
 }
+
+#[test]
+fn a_list_that_reorders_under_the_operator_keeps_their_item_selected() {
+    let mut s = rerun(false);
+    send(&mut s, [c(KeyCode::Enter), k('j')]);
+    let view = items_view(&s);
+    assert_eq!(s.visible(&view)[view.selected].id, "mon.audit-logs");
+    // The checks record a fail on mon.audit-logs, which reopens its pass: it moves to the
+    // top of the list, and stays the selected item.
+    let mut signoff = s.signoff.clone();
+    signoff.auto.insert(
+        "mon.audit-logs".into(),
+        AutoRecord {
+            status: AutoStatus::Fail,
+            checked_at: now(),
+            checks: Vec::new(),
+        },
+    );
+    send(&mut s, [Msg::AutoRecorded(Ok(signoff))]);
+    let view = items_view(&s);
+    let ids: Vec<&str> = s.visible(&view).iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["mon.audit-logs", "k8s.netpol"]);
+    assert_eq!(s.visible(&view)[view.selected].id, "mon.audit-logs");
+    // p on it asks why the pass stands against the failing check: about mon.audit-logs.
+    send(&mut s, [k('p')]);
+    assert_eq!(form(&s).item, "mon.audit-logs");
+    assert!(form(&s).needs_override());
+}
