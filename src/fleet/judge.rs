@@ -7,7 +7,7 @@
 //! - each document is turned into a JMESPath value once and every rule runs over it, instead of
 //!   once per rule; a rule that errs is evaluated again through [`crate::rules::Rule`], so its
 //!   verdict and message are exactly the engine's;
-//! - rows are read straight from the response body, the `properties` keys no rule reads
+//! - rows are read straight from the response body, the parts of `properties` no rule reads
 //!   dropped unread ([`Pruning`], [`super::rows`]);
 //! - a cluster's document is put together when it is judged and dropped right after ([`Row`]);
 //! - a vault or registry is judged once, when its page arrives, and only its verdicts are kept
@@ -152,8 +152,8 @@ impl Row {
 
     /// `None` when the row is not an object or has no id (it cannot be placed or named).
     /// Missing `name`, `subscriptionId` or `resourceGroup` columns are taken from the id.
-    /// Only the `properties` keys `spec` keeps are read, and no part of the document when it
-    /// asks for none.
+    /// Only the parts of `properties` `spec` keeps are read, and no part of the document
+    /// when it asks for none.
     pub fn from_value(row: Value, spec: RowSpec<'_>) -> Option<Row> {
         let Value::Object(mut rest) = row else {
             return None;
@@ -163,19 +163,11 @@ impl Row {
             for (slot, key) in parts.head.iter_mut().zip(Parts::HEAD) {
                 *slot = rest.remove(key).map(to_variable);
             }
-            if let Some(Value::Object(mut properties)) = rest.remove("properties") {
+            if let Some(Value::Object(properties)) = rest.remove("properties") {
                 parts.issuer = properties
                     .get(rows::ISSUER_PROFILE)
                     .map_or(Value::Null, rows::issuer_of);
-                if let Some(keep) = spec.keep {
-                    properties.retain(|k, _| keep.contains(k));
-                }
-                parts.properties = Some(
-                    properties
-                        .into_iter()
-                        .map(|(k, v)| (k, to_variable(v)))
-                        .collect(),
-                );
+                parts.properties = Some(pruned_object(properties, spec.keep));
             }
         }
         Self::from_columns(
@@ -223,19 +215,19 @@ impl Row {
         self.parts.issuer.clone()
     }
 
-    /// Builds the document (`with_document`; identities only need their id and name),
-    /// keeping only the `properties` keys in `keep` when given.
-    pub fn into_resource(self, with_document: bool, keep: Option<&BTreeSet<String>>) -> Resource {
+    /// Builds the document (`with_document`; identities only need their id and name) from
+    /// the parts read.
+    pub fn into_resource(self, with_document: bool) -> Resource {
         let doc = if !with_document {
             Ok(Rcvar::new(Variable::Null))
         } else {
             match self.parts.properties {
-                Some(mut properties) => {
-                    if let Some(keep) = keep {
-                        properties.retain(|k, _| keep.contains(k));
-                    }
-                    Ok(document(&self.id, &self.name, self.parts.head, properties))
-                }
+                Some(properties) => Ok(document(
+                    &self.id,
+                    &self.name,
+                    self.parts.head,
+                    properties,
+                )),
                 None => Err(Cause::BadResponse {
                     resource: self.id.clone(),
                     detail: "Resource Graph returned it without properties (missing or null); it may be provisioning or being deleted — run again later, or `readiness check` on it".to_string(),
@@ -253,13 +245,32 @@ impl Row {
     }
 }
 
-/// Reads one row into a resource with its document (see [`Row::read`]).
-pub fn resource(
-    row: Value,
-    with_document: bool,
-    keep: Option<&BTreeSet<String>>,
-) -> Option<Resource> {
-    Row::read(row).map(|r| r.into_resource(with_document, keep))
+/// Reads one row into a resource with its document (see [`Row::from_value`]).
+pub fn resource(row: Value, spec: RowSpec<'_>) -> Option<Resource> {
+    Row::from_value(row, spec).map(|r| r.into_resource(spec.with_document))
+}
+
+/// A JSON value as the rules see it, with only what `keep` reads of it when it is an object
+/// (`None`: all of it).
+pub fn pruned(value: Value, keep: Option<&Keep>) -> Rcvar {
+    match (value, keep) {
+        (Value::Object(map), Some(keep)) => {
+            Rcvar::new(Variable::Object(pruned_object(map, Some(keep))))
+        }
+        (value, _) => to_variable(value),
+    }
+}
+
+fn pruned_object(
+    map: serde_json::Map<String, Value>,
+    keep: Option<&Keep>,
+) -> BTreeMap<String, Rcvar> {
+    map.into_iter()
+        .filter_map(|(key, value)| match keep {
+            None => Some((key, to_variable(value))),
+            Some(keep) => keep.get(&key).map(|sub| (key, pruned(value, sub))),
+        })
+        .collect()
 }
 
 /// `{id, name, type, location, identity, sku, properties}`, as an ARM GET shows them.
@@ -339,7 +350,6 @@ pub fn related_rows(
         Kind::Registries => Some(DocumentSource::ArmRegistry),
         Kind::Clusters | Kind::Identities => None,
     };
-    let keep = judge.pruning().keep(kind);
     let mut dropped = 0;
     let resources = rows
         .into_iter()
@@ -348,7 +358,7 @@ pub fn related_rows(
                 dropped += 1;
                 return None;
             };
-            let mut r = row.into_resource(kind != Kind::Identities, keep);
+            let mut r = row.into_resource(kind != Kind::Identities);
             if let (Some(source), Ok(doc)) = (source, &r.doc) {
                 r.verdicts = Some(judge.verdicts(source, doc));
                 if !keep_documents {
@@ -655,22 +665,60 @@ pub fn engine_documents(docs: &Documents) -> BTreeMap<DocumentSource, SourceDocu
         .collect()
 }
 
-/// Which top-level `properties` keys the rules over each source read, so the rest of a row
-/// is dropped before it becomes a document (AKS rows carry node pools, profiles and status no
-/// rule reads). The analysis is conservative: any expression it cannot follow, a rule that reads
-/// `properties` as a whole, or a check without `observe` (whose evidence is the whole
-/// document) keeps every key. Verdicts and observed evidence are the same either way; a test
+/// What the rules over each source read of `properties`, so the rest of a row is dropped
+/// before it becomes a document (AKS rows carry node pools, identities and status no rule
+/// reads; of `addonProfiles` the rules read one add-on). A rule reads a path of fields from
+/// the root (`properties.a.b`): the value there is kept whole, and on the way only the keys
+/// leading to it. The analysis is conservative: any expression it cannot follow, a rule that
+/// reads `properties` as a whole, or a check without `observe` (whose evidence is the whole
+/// document) keeps everything. Verdicts and observed evidence are the same either way; a test
 /// holds them equal.
 #[derive(Debug, Clone, Default)]
 pub struct Pruning {
-    /// `None`: keep every key.
-    keep: BTreeMap<DocumentSource, Option<BTreeSet<String>>>,
+    /// `None`: keep everything.
+    keep: BTreeMap<DocumentSource, Option<Keep>>,
+}
+
+/// What is read of an object: each key read, whole (`None`) or only in part (`Some`: what is
+/// read of it, when it is an object; a value of another type is kept whole).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keep(BTreeMap<String, Option<Keep>>);
+
+impl Keep {
+    /// Records that the value at `path` is read (whole).
+    pub fn insert(&mut self, path: &[&str]) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        if rest.is_empty() {
+            self.0.insert((*first).to_string(), None);
+            return;
+        }
+        if let Some(sub) = self
+            .0
+            .entry((*first).to_string())
+            .or_insert_with(|| Some(Keep::default()))
+        {
+            sub.insert(rest);
+        }
+    }
+
+    /// How `key` is read: `None` not at all, `Some(None)` whole, `Some(Some(what))` in part.
+    pub fn get(&self, key: &str) -> Option<Option<&Keep>> {
+        self.0.get(key).map(Option::as_ref)
+    }
+
+    /// The keys read, whole or in part.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
 }
 
 #[derive(Default)]
 struct Needs {
     everything: bool,
-    properties: BTreeSet<String>,
+    /// Paths read under `properties`.
+    properties: Vec<Vec<String>>,
 }
 
 /// `a.b.c` (fields only, from the document root) → ["a", "b", "c"].
@@ -693,8 +741,10 @@ fn walk(ast: &Ast, needs: &mut Needs) {
     if let Some(path) = root_path(ast) {
         match path.as_slice() {
             ["properties"] => needs.everything = true,
-            ["properties", key, ..] => {
-                needs.properties.insert((*key).to_string());
+            ["properties", rest @ ..] => {
+                needs
+                    .properties
+                    .push(rest.iter().map(|k| (*k).to_string()).collect());
             }
             // Top-level keys other than `properties` are always kept.
             _ => {}
@@ -737,11 +787,11 @@ fn walk(ast: &Ast, needs: &mut Needs) {
 
 impl Pruning {
     pub fn for_checklist(checklist: &Checklist) -> Self {
-        let mut keep: BTreeMap<DocumentSource, Option<BTreeSet<String>>> = BTreeMap::new();
+        let mut keep: BTreeMap<DocumentSource, Option<Keep>> = BTreeMap::new();
         for check in checklist.items.iter().flat_map(|i| i.checks.iter()) {
             let slot = keep
                 .entry(check.source)
-                .or_insert_with(|| Some(BTreeSet::new()));
+                .or_insert_with(|| Some(Keep::default()));
             let Some(observe) = &check.observe else {
                 *slot = None;
                 continue;
@@ -754,7 +804,12 @@ impl Pruning {
                 }
                 match (needs.everything, slot.as_mut()) {
                     (true, _) => *slot = None,
-                    (false, Some(set)) => set.extend(needs.properties),
+                    (false, Some(keep)) => {
+                        for path in &needs.properties {
+                            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                            keep.insert(&path);
+                        }
+                    }
                     (false, None) => {}
                 }
             }
@@ -767,8 +822,8 @@ impl Pruning {
         Self::default()
     }
 
-    /// The `properties` keys to keep for `kind`'s documents (`None`: all).
-    pub fn keep(&self, kind: Kind) -> Option<&BTreeSet<String>> {
+    /// What to keep of `properties` in `kind`'s documents (`None`: all).
+    pub fn keep(&self, kind: Kind) -> Option<&Keep> {
         let source = match kind {
             Kind::Clusters => DocumentSource::ArmAks,
             Kind::Vaults => DocumentSource::ArmKeyVault,
@@ -943,7 +998,7 @@ pub fn judge_page(
         .into_iter()
         .map(|row| {
             // One cluster at a time: its document is built, judged and dropped.
-            let cluster = row.into_resource(true, judge.pruning().keep(Kind::Clusters));
+            let cluster = row.into_resource(true);
             let docs = assemble(plan, related, &cluster, deep.next());
             let (statuses, problems) = judge.judge(&docs);
             if let Some(writer) = writer {
@@ -998,9 +1053,11 @@ mod tests {
     }
 
     fn cluster(doc: Value, pruning: &Pruning) -> Resource {
-        Row::read(as_row(doc, "s", "r"))
-            .unwrap()
-            .into_resource(true, pruning.keep(Kind::Clusters))
+        let spec = RowSpec {
+            with_document: true,
+            keep: pruning.keep(Kind::Clusters),
+        };
+        resource(as_row(doc, "s", "r"), spec).unwrap()
     }
 
     #[test]
@@ -1015,7 +1072,7 @@ mod tests {
         let head = Row::read(row).unwrap();
         assert!(head.has_properties());
         assert_eq!(head.issuer(), json!("https://issuer/"));
-        let r = head.into_resource(true, None);
+        let r = head.into_resource(true);
         let doc = to_json(r.doc.as_ref().unwrap());
         let keys: Vec<&str> = doc
             .as_object()
@@ -1047,8 +1104,7 @@ mod tests {
     fn missing_scope_columns_come_from_the_id_and_rows_without_id_are_dropped() {
         let r = resource(
             json!({"id": "/subscriptions/S2/resourceGroups/RG-X/providers/Microsoft.KeyVault/vaults/kv", "properties": {}}),
-            true,
-            None,
+            RowSpec::all(),
         )
         .unwrap();
         assert_eq!(
@@ -1077,7 +1133,7 @@ mod tests {
         ] {
             let head = Row::read(row).unwrap();
             assert!(!head.has_properties());
-            let cluster = head.into_resource(true, judge.pruning().keep(Kind::Clusters));
+            let cluster = head.into_resource(true);
             assert!(cluster.doc.is_err());
             let docs = assemble(&plan(&checklist), &Related::default(), &cluster, None);
             let (statuses, problems) = judge.judge(&docs);
@@ -1222,9 +1278,28 @@ mod tests {
             "addonProfiles",
             "enableRBAC",
         ] {
-            assert!(aks.contains(key), "{key}: {aks:?}");
+            assert!(aks.get(key).is_some(), "{key}: {aks:?}");
         }
-        assert!(!aks.contains("agentPoolProfiles"), "{aks:?}");
+        assert!(aks.get("agentPoolProfiles").is_none(), "{aks:?}");
+        // Of the add-ons, only what the rules read: their `enabled` flags and a few settings,
+        // not the identities ARM gives each.
+        let addons = aks.get("addonProfiles").flatten().expect("read in part");
+        assert!(
+            addons.keys().any(|k| k == "azureKeyvaultSecretsProvider"),
+            "{addons:?}"
+        );
+        let hardened = cluster(fixture("hardened/managed-cluster.json"), &pruning);
+        let doc = to_json(hardened.doc.as_ref().unwrap());
+        let provider = &doc["properties"]["addonProfiles"]["azureKeyvaultSecretsProvider"];
+        assert_eq!(provider["enabled"], true, "{doc}");
+        assert!(provider.get("identity").is_none(), "{doc}");
+        let whole = cluster(fixture("hardened/managed-cluster.json"), &Pruning::none());
+        let whole = to_json(whole.doc.as_ref().unwrap());
+        assert!(
+            whole["properties"]["addonProfiles"]["azureKeyvaultSecretsProvider"]
+                .get("identity")
+                .is_some()
+        );
         assert!(pruning.keep(Kind::Vaults).is_some() && pruning.keep(Kind::Registries).is_some());
         let (pruned_judge, whole_judge) = (
             Judge::new(&checklist),
@@ -1262,17 +1337,42 @@ mod tests {
                 .keep(Kind::Clusters)
                 .cloned()
         };
-        let set = |keys: &[&str]| Some(keys.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>());
+        let paths = |paths: &[&[&str]]| {
+            let mut keep = Keep::default();
+            for path in paths {
+                keep.insert(path);
+            }
+            Some(keep)
+        };
         assert_eq!(
             keep("properties.a.b == `true`", Some("{x: properties.c}")),
-            set(&["a", "c"])
+            paths(&[&["a", "b"], &["c"]])
         );
+        // A value read whole keeps all of it, whichever rule reads it first.
+        let whole = paths(&[&["a"]]);
+        assert_eq!(
+            keep("properties.a.b == `true`", Some("keys(properties.a)")),
+            whole
+        );
+        assert_eq!(
+            keep("properties.a == `{}`", Some("properties.a.b.c")),
+            whole
+        );
+        assert_eq!(
+            keep("properties.a.b.c == `1`", Some("properties.a | b")),
+            paths(&[&["a", "b"]])
+        );
+        // Lists are kept whole: their elements are read by what runs over them.
         assert_eq!(
             keep(
                 "length(properties.l[?x == `1`]) > `0`",
                 Some("identity.type")
             ),
-            set(&["l"])
+            paths(&[&["l"]])
+        );
+        assert_eq!(
+            keep("properties.l == `[]`", Some("length(properties.m[].y)")),
+            paths(&[&["l"], &["m"]])
         );
         assert_eq!(
             keep("properties.a == `true`", None),

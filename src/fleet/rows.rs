@@ -5,7 +5,7 @@
 //! `Value` tree, converting the kept parts to JMESPath values and freeing both cost more than
 //! judging the rows; here each row's scope columns become strings, the parts of its document
 //! become JMESPath values directly, and everything else (columns no document holds, the
-//! `properties` keys no rule reads) is read and dropped without being allocated.
+//! parts of `properties` no rule reads) is read and dropped without being allocated.
 //!
 //! The result is exactly what `serde_json::from_slice::<Value>` followed by
 //! [`parse_page`] and [`Row::from_value`] gives, errors included: every part of the body,
@@ -15,7 +15,7 @@
 //! well-formed page of another shape is judged by [`parse_page`] itself. Tests hold the two
 //! routes equal.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use jmespath::{Rcvar, Variable};
@@ -24,7 +24,7 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 
-use super::judge::{Parts, Row, to_variable};
+use super::judge::{Keep, Parts, Row, pruned};
 use super::query::{Page, PageError, parse_page};
 
 /// What to read of each row.
@@ -33,8 +33,8 @@ pub struct RowSpec<'a> {
     /// Whether to read the parts of its document (identities only need where they are and
     /// their names).
     pub with_document: bool,
-    /// The `properties` keys to keep (`None`: all).
-    pub keep: Option<&'a BTreeSet<String>>,
+    /// What to keep of `properties` (`None`: all of it).
+    pub keep: Option<&'a Keep>,
 }
 
 impl RowSpec<'_> {
@@ -44,10 +44,6 @@ impl RowSpec<'_> {
             with_document: true,
             keep: None,
         }
-    }
-
-    fn keeps(&self, key: &str) -> bool {
-        self.keep.is_none_or(|keep| keep.contains(key))
     }
 }
 
@@ -189,19 +185,18 @@ impl<'de, K, F: FnOnce(&str) -> K> Visitor<'de> for Key<F> {
     }
 }
 
-/// A JSON value as a JMESPath value, as [`to_variable`] makes it from a `serde_json::Value`.
-struct Var;
+/// A JSON value as a JMESPath value, as [`pruned`] makes it from a `serde_json::Value`: of an
+/// object, only what the [`Keep`] reads (`None`: all of it).
+struct Var<'a>(Option<&'a Keep>);
 
-impl<'de> DeserializeSeed<'de> for Var {
+impl<'de> DeserializeSeed<'de> for Var<'_> {
     type Value = Rcvar;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Rcvar, D::Error> {
-        d.deserialize_any(VarVisitor)
+        d.deserialize_any(self)
     }
 }
 
-struct VarVisitor;
-
-impl<'de> Visitor<'de> for VarVisitor {
+impl<'de> Visitor<'de> for Var<'_> {
     type Value = Rcvar;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
@@ -231,16 +226,30 @@ impl<'de> Visitor<'de> for VarVisitor {
         Ok(Rcvar::new(Variable::Null))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rcvar, A::Error> {
+        // A list is kept whole.
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(Var)? {
+        while let Some(item) = seq.next_element_seed(Var(None))? {
             items.push(item);
         }
         Ok(Rcvar::new(Variable::Array(items)))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Rcvar, A::Error> {
         let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            entries.push((key, map.next_value_seed(Var)?));
+        match self.0 {
+            None => {
+                while let Some(key) = map.next_key::<String>()? {
+                    entries.push((key, map.next_value_seed(Var(None))?));
+                }
+            }
+            Some(keep) => {
+                let read = |key: &str| Some((key.to_string(), keep.get(key)?));
+                while let Some(kept) = map.next_key_seed(Key(read))? {
+                    match kept {
+                        Some((key, what)) => entries.push((key, map.next_value_seed(Var(what))?)),
+                        None => map.next_value_seed(Skip)?,
+                    }
+                }
+            }
         }
         Ok(Rcvar::new(Variable::Object(object(entries))))
     }
@@ -339,25 +348,31 @@ impl<'de> Visitor<'de> for PropertiesSeed<'_> {
         skip_seq(seq).map(|()| (None, Value::Null))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties, A::Error> {
-        let spec = self.0;
+        let keep = self.0.keep;
         let mut entries = Vec::new();
         let mut issuer = Value::Null;
-        while let Some((kept, is_issuer)) = map.next_key_seed(Key(|key: &str| {
+        // Per key: is it the issuer's, and what of it is kept (`None`: nothing).
+        let read = |key: &str| {
+            let what = match keep {
+                None => Some(None),
+                Some(keep) => keep.get(key),
+            };
             (
-                spec.keeps(key).then(|| key.to_string()),
                 key == ISSUER_PROFILE,
+                what.map(|what| (key.to_string(), what)),
             )
-        }))? {
-            match (kept, is_issuer) {
-                (kept, true) => {
+        };
+        while let Some((is_issuer, kept)) = map.next_key_seed(Key(read))? {
+            match (is_issuer, kept) {
+                (true, kept) => {
                     let profile: Value = map.next_value()?;
                     issuer = issuer_of(&profile);
-                    if let Some(key) = kept {
-                        entries.push((key, to_variable(profile)));
+                    if let Some((key, what)) = kept {
+                        entries.push((key, pruned(profile, what)));
                     }
                 }
-                (Some(key), false) => entries.push((key, map.next_value_seed(Var)?)),
-                (None, false) => map.next_value_seed(Skip)?,
+                (false, Some((key, what))) => entries.push((key, map.next_value_seed(Var(what))?)),
+                (false, None) => map.next_value_seed(Skip)?,
             }
         }
         Ok((Some(object(entries)), issuer))
@@ -446,7 +461,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
                 Column::Subscription => subscription = map.next_value_seed(Text)?,
                 Column::ResourceGroup => resource_group = map.next_value_seed(Text)?,
                 Column::Head(i) if spec.with_document => {
-                    parts.head[i] = Some(map.next_value_seed(Var)?)
+                    parts.head[i] = Some(map.next_value_seed(Var(None))?)
                 }
                 Column::Properties if spec.with_document => {
                     (parts.properties, parts.issuer) = map.next_value_seed(PropertiesSeed(spec))?;
@@ -621,7 +636,7 @@ mod tests {
                                 row.has_properties(),
                                 row.issuer()
                             );
-                            let r: Resource = row.into_resource(true, None);
+                            let r: Resource = row.into_resource(true);
                             let doc = match r.doc {
                                 Ok(doc) => crate::fleet::judge::to_json(&doc).to_string(),
                                 Err(cause) => cause.to_string(),
@@ -690,27 +705,21 @@ mod tests {
             format!(r#"{{"x": {}1{}, "data": []}}"#, "[".repeat(128), "]".repeat(128)),
             String::new(),
         ];
-        let keep: BTreeSet<String> = ["b", "oidcIssuerProfile"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let other: BTreeSet<String> = ["a".to_string()].into();
+        let keep = |paths: &[&[&str]]| {
+            let mut keep = Keep::default();
+            for path in paths {
+                keep.insert(path);
+            }
+            keep
+        };
+        let specs = [
+            keep(&[&["b"], &["oidcIssuerProfile"]]),
+            keep(&[&["a"]]),
+            keep(&[&["b", "a"], &["oidcIssuerProfile", "enabled"], &["a", "x"]]),
+            keep(&[&["b", "z", "q"], &["oidcIssuerProfile", "issuerURL", "x"]]),
+        ];
         for body in &bodies {
             same(body, RowSpec::all());
-            same(
-                body,
-                RowSpec {
-                    with_document: true,
-                    keep: Some(&keep),
-                },
-            );
-            same(
-                body,
-                RowSpec {
-                    with_document: true,
-                    keep: Some(&other),
-                },
-            );
             same(
                 body,
                 RowSpec {
@@ -718,6 +727,15 @@ mod tests {
                     keep: None,
                 },
             );
+            for keep in &specs {
+                same(
+                    body,
+                    RowSpec {
+                        with_document: true,
+                        keep: Some(keep),
+                    },
+                );
+            }
         }
         // Invalid UTF-8 in a column that is dropped is still refused.
         let mut bytes = br#"{"data": [{"id": "/a", "tenantId": "x"}]}"#.to_vec();
@@ -732,10 +750,13 @@ mod tests {
     fn pruned_keys_are_dropped_but_the_issuer_is_kept() {
         let body = json!({"data": [{
             "id": "/subscriptions/s/resourceGroups/r/p/c",
-            "properties": {"a": 1, "b": 2, "oidcIssuerProfile": {"issuerURL": "https://i/"}}
+            "properties": {"a": 1, "b": 2, "c": {"d": [{"e": 1}], "f": 3, "g": {}},
+                           "oidcIssuerProfile": {"issuerURL": "https://i/"}}
         }]})
         .to_string();
-        let keep: BTreeSet<String> = ["a".to_string()].into();
+        let mut keep = Keep::default();
+        keep.insert(&["a"]);
+        keep.insert(&["c", "d"]);
         let page = read_page(
             body.as_bytes(),
             RowSpec {
@@ -746,7 +767,7 @@ mod tests {
         .unwrap();
         let row = page.rows.into_iter().next().flatten().unwrap();
         assert_eq!(row.issuer(), json!("https://i/"));
-        let doc = crate::fleet::judge::to_json(&row.into_resource(true, None).doc.unwrap());
-        assert_eq!(doc["properties"], json!({"a": 1}));
+        let doc = crate::fleet::judge::to_json(&row.into_resource(true).doc.unwrap());
+        assert_eq!(doc["properties"], json!({"a": 1, "c": {"d": [{"e": 1}]}}));
     }
 }
