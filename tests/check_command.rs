@@ -6,7 +6,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::fake_arm::{CLUSTER, FakeArm, REGISTRY, RG, SUB, VAULT, arm_response, fixture_text};
+use common::fake_arm::{
+    CLUSTER, FakeArm, REGISTRY, RG, SUB, VAULT, arm_response, check_args, fixture_text,
+};
 use serde_json::Value;
 use wiremock::ResponseTemplate;
 
@@ -67,28 +69,11 @@ impl Run {
 /// Runs `readiness check --format json` against the fake, off the async runtime's threads.
 async fn check(fake: &FakeArm, extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = [
-        "check",
-        "--auth",
-        "none",
-        "--arm-endpoint",
-        &fake.uri(),
-        "--subscription",
-        SUB,
-        "--resource-group",
-        RG,
-        "--format",
-        "json",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let path = dir.path().to_path_buf();
-    let out =
-        tokio::task::spawn_blocking(move || common::readiness(&path).args(&args).output().unwrap())
-            .await
-            .unwrap();
+    let mut cmd = common::readiness(dir.path());
+    cmd.args(check_args(&fake.uri(), false))
+        .args(["--format", "json"])
+        .args(extra);
+    let out = common::output_off_runtime(cmd).await;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
     Run {

@@ -12,7 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::fake_arm::{CLUSTER, FakeArm, REGISTRY, RG, SUB, VAULT, fixture_text};
+use common::fake_arm::{FakeArm, check_args, fixture_text};
 use common::{expectations, readiness, small};
 use serde_json::Value;
 use wiremock::ResponseTemplate;
@@ -519,40 +519,10 @@ impl Run {
 
 async fn check(fake: &FakeArm, named: bool) -> Run {
     let dir = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = [
-        "check",
-        "--auth",
-        "none",
-        "--arm-endpoint",
-        &fake.uri(),
-        "--subscription",
-        SUB,
-        "--resource-group",
-        RG,
-        "--format",
-        "json",
-        "--timeout",
-        "10",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    if named {
-        for a in [
-            "--cluster",
-            CLUSTER,
-            "--key-vault",
-            VAULT,
-            "--registry",
-            REGISTRY,
-        ] {
-            args.push(a.to_string());
-        }
-    }
-    let path = dir.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || readiness(&path).args(&args).output().unwrap())
-        .await
-        .unwrap();
+    let mut cmd = readiness(dir.path());
+    cmd.args(check_args(&fake.uri(), named))
+        .args(["--format", "json", "--timeout", "10"]);
+    let out = common::output_off_runtime(cmd).await;
     Run {
         code: out.status.code(),
         json: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::{Arc, Mutex};
 
-use common::fake_arm::{CLUSTER, FakeArm, REGISTRY, RG, SUB, VAULT};
+use common::fake_arm::{FakeArm, RG, SUB, check_args};
 use wiremock::{Request, Respond, ResponseTemplate};
 
 const TOKEN: &str = "tok-RECOGNISABLE-1234";
@@ -90,36 +90,6 @@ impl Scratch {
     }
 }
 
-fn arm_args(uri: &str) -> Vec<String> {
-    [
-        "check",
-        "--auth",
-        "none",
-        "--arm-endpoint",
-        uri,
-        "--subscription",
-        SUB,
-        "--resource-group",
-        RG,
-        "--cluster",
-        CLUSTER,
-        "--key-vault",
-        VAULT,
-        "--registry",
-        REGISTRY,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
-}
-
-async fn run(cmd: assert_cmd::Command) -> Output {
-    let mut cmd = cmd;
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_bearer_token_is_sent_to_arm_and_never_shown_or_stored() {
     let scratch = Scratch::new();
@@ -145,11 +115,15 @@ async fn the_bearer_token_is_sent_to_arm_and_never_shown_or_stored() {
         ),
         (
             "check --record",
-            [arm_args(&uri), vec!["--record".into()]].concat(),
+            [check_args(&uri, true), vec!["--record".into()]].concat(),
         ),
         (
             "check --format json",
-            [arm_args(&uri), vec!["--format".into(), "json".into()]].concat(),
+            [
+                check_args(&uri, true),
+                vec!["--format".into(), "json".into()],
+            ]
+            .concat(),
         ),
         (
             "attest --output",
@@ -170,7 +144,7 @@ async fn the_bearer_token_is_sent_to_arm_and_never_shown_or_stored() {
         let mut cmd = scratch.readiness();
         cmd.env(readiness::sources::azure::client::TEST_TOKEN_ENV, TOKEN)
             .args(&args);
-        let out = run(cmd).await;
+        let out = common::output_off_runtime(cmd).await;
         assert!(
             !String::from_utf8_lossy(&out.stderr).contains("panicked"),
             "{what}: {}",
@@ -241,7 +215,7 @@ async fn a_token_echoed_back_by_the_server_is_redacted_everywhere() {
     for (what, args) in [
         (
             "check --record",
-            [arm_args(&fake.uri()), vec!["--record".into()]].concat(),
+            [check_args(&fake.uri(), true), vec!["--record".into()]].concat(),
         ),
         (
             "attest --output",
@@ -251,7 +225,7 @@ async fn a_token_echoed_back_by_the_server_is_redacted_everywhere() {
         let mut cmd = scratch.readiness();
         cmd.env(readiness::sources::azure::client::TEST_TOKEN_ENV, jwt)
             .args(&args);
-        outputs.push((what.to_string(), run(cmd).await));
+        outputs.push((what.to_string(), common::output_off_runtime(cmd).await));
     }
     assert_eq!(outputs[0].1.status.code(), Some(3), "{:?}", outputs[0].1);
     let signoff = std::fs::read_to_string(scratch.work.join("readiness-signoff.toml")).unwrap();
@@ -298,7 +272,7 @@ async fn a_client_secret_is_never_shown_and_a_failed_sign_in_is_could_not_check(
         .local_addr()
         .unwrap()
         .port();
-    let mut args = arm_args(&format!("https://127.0.0.1:{closed}"));
+    let mut args = check_args(&format!("https://127.0.0.1:{closed}"), true);
     args[2] = "sp".into();
     args.extend(["--record".into(), "--timeout".into(), "3".into()]);
     let mut cmd = scratch.readiness();
@@ -307,7 +281,7 @@ async fn a_client_secret_is_never_shown_and_a_failed_sign_in_is_could_not_check(
         .env("AZURE_CLIENT_SECRET", SECRET)
         .env("HTTPS_PROXY", &proxy)
         .args(&args);
-    let check = run(cmd).await;
+    let check = common::output_off_runtime(cmd).await;
     let stderr = String::from_utf8_lossy(&check.stderr).into_owned();
     let stdout = String::from_utf8_lossy(&check.stdout).into_owned();
     assert_eq!(check.status.code(), Some(3), "{stderr}\n{stdout}");
@@ -327,7 +301,7 @@ async fn a_client_secret_is_never_shown_and_a_failed_sign_in_is_could_not_check(
     );
 
     // Over plain http the token is refused outright, before any credential is built.
-    let mut args = arm_args(&format!("http://127.0.0.1:{closed}"));
+    let mut args = check_args(&format!("http://127.0.0.1:{closed}"), true);
     args[2] = "sp".into();
     let mut cmd = scratch.readiness();
     cmd.env("AZURE_TENANT_ID", "00000000-0000-0000-0000-00000000c0de")
@@ -335,7 +309,7 @@ async fn a_client_secret_is_never_shown_and_a_failed_sign_in_is_could_not_check(
         .env("AZURE_CLIENT_SECRET", SECRET)
         .env("HTTPS_PROXY", &proxy)
         .args(&args);
-    let plain = run(cmd).await;
+    let plain = common::output_off_runtime(cmd).await;
     let stderr = String::from_utf8_lossy(&plain.stderr).into_owned();
     assert_eq!(plain.status.code(), Some(2), "{stderr}");
     assert!(
@@ -346,7 +320,7 @@ async fn a_client_secret_is_never_shown_and_a_failed_sign_in_is_could_not_check(
     let mut cmd = scratch.readiness();
     cmd.env("AZURE_CLIENT_SECRET", SECRET)
         .args(["attest", "--output", "attestation.md"]);
-    let attest = run(cmd).await;
+    let attest = common::output_off_runtime(cmd).await;
     assert_eq!(attest.status.code(), Some(0), "{attest:?}");
     let outputs = vec![
         ("check".to_string(), check),
@@ -560,7 +534,7 @@ async fn the_full_screen_wizard_and_its_log_never_hold_the_token() {
     cmd.env("USER", "alice");
     cmd.env("READINESS_LOG", "trace");
     cmd.env(readiness::sources::azure::client::TEST_TOKEN_ENV, TOKEN);
-    let mut args = arm_args(&fake.uri());
+    let mut args = check_args(&fake.uri(), true);
     args[0] = "run".into();
     cmd.args(&args);
     let mut child = pty.slave.spawn_command(cmd).unwrap();

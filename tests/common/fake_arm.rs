@@ -377,3 +377,30 @@ impl Respond for NotFound {
         template
     }
 }
+
+/// `check --auth none --arm-endpoint URI --subscription SUB --resource-group RG`, and with
+/// `named` the cluster, key vault and registry too (else discovery finds them).
+pub fn check_args(uri: &str, named: bool) -> Vec<String> {
+    let mut args = vec![
+        "check",
+        "--auth",
+        "none",
+        "--arm-endpoint",
+        uri,
+        "--subscription",
+        SUB,
+        "--resource-group",
+        RG,
+    ];
+    if named {
+        args.extend([
+            "--cluster",
+            CLUSTER,
+            "--key-vault",
+            VAULT,
+            "--registry",
+            REGISTRY,
+        ]);
+    }
+    args.into_iter().map(String::from).collect()
+}

@@ -62,3 +62,11 @@ pub fn corpus(dir: &str) -> Vec<PathBuf> {
 }
 pub mod fake_arg;
 pub mod fake_arm;
+
+/// Runs `cmd` to the end on tokio's blocking pool, so a fake server on the test's runtime
+/// keeps answering meanwhile.
+pub async fn output_off_runtime(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("joins")
+}
