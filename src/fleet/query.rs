@@ -156,12 +156,6 @@ pub enum PageError {
     Shape(String),
 }
 
-/// A page's body read as JSON, then by [`parse_page`].
-pub fn read_values(body: &[u8]) -> Result<Page, PageError> {
-    let value: Value = serde_json::from_slice(body).map_err(PageError::Json)?;
-    parse_page(value).map_err(PageError::Shape)
-}
-
 /// The request body for one page.
 pub fn request_body(kind: Kind, scope: &Value, skip_token: Option<&str>) -> Value {
     let mut options = json!({"$top": PAGE_SIZE, "resultFormat": "objectArray"});
@@ -205,8 +199,9 @@ impl<'a> ResourceGraph<'a> {
         }
     }
 
-    /// Every page of `kind` in `scope`, in order, each read from its body by `read` (e.g.
-    /// [`read_values`]) and handed to `sink` as it arrives; `sink` returns false to stop.
+    /// Every page of `kind` in `scope`, in order, each read from its body by `read` (see
+    /// [`super::rows::read_page`]) and handed to `sink` as it arrives; `sink` returns false
+    /// to stop.
     /// Returns the number of rows.
     pub async fn each_page<R>(
         &self,
@@ -262,17 +257,6 @@ impl<'a> ResourceGraph<'a> {
             }
         }
         Ok(rows)
-    }
-
-    /// Every row of `kind` in `scope`.
-    pub async fn collect(&self, kind: Kind, scope: &Scope) -> Result<Vec<Value>, Cause> {
-        let mut all = Vec::new();
-        self.each_page(kind, scope, read_values, async |page| {
-            all.extend(page.rows);
-            true
-        })
-        .await?;
-        Ok(all)
     }
 
     /// One POST: waits for a slot and for the quota, retries a lasting 429. Returns the
