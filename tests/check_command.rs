@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::fake_arm::{
-    CLUSTER, FakeArm, REGISTRY, RG, SUB, VAULT, arm_response, check_args, fixture_text,
+    CLUSTER, FakeArm, NAMED, REGISTRY, RG, SUB, VAULT, arm_response, check_args, fixture_text,
 };
 use serde_json::Value;
 use wiremock::ResponseTemplate;
@@ -84,14 +84,7 @@ async fn check(fake: &FakeArm, extra: &[&str]) -> Run {
 }
 
 fn named() -> Vec<&'static str> {
-    vec![
-        "--cluster",
-        CLUSTER,
-        "--key-vault",
-        VAULT,
-        "--registry",
-        REGISTRY,
-    ]
+    NAMED.to_vec()
 }
 
 #[tokio::test(flavor = "multi_thread")]

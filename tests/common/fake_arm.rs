@@ -36,6 +36,15 @@ pub const RG: &str = "rg-robots-prod-001";
 pub const CLUSTER: &str = "aks-robots-prod-001";
 pub const VAULT: &str = "kvrobotsprod001";
 pub const REGISTRY: &str = "acrrobotsprod001";
+/// The flags naming the deployment's cluster, key vault and registry.
+pub const NAMED: [&str; 6] = [
+    "--cluster",
+    CLUSTER,
+    "--key-vault",
+    VAULT,
+    "--registry",
+    REGISTRY,
+];
 /// The user-assigned identity OSMO's workloads federate with (3 credentials when hardened).
 pub const IDENTITY_OSMO: &str = "id-osmo-robots-prod-001";
 /// The cluster's own user-assigned identity (no federated credentials).
@@ -393,14 +402,7 @@ pub fn check_args(uri: &str, named: bool) -> Vec<String> {
         RG,
     ];
     if named {
-        args.extend([
-            "--cluster",
-            CLUSTER,
-            "--key-vault",
-            VAULT,
-            "--registry",
-            REGISTRY,
-        ]);
+        args.extend(NAMED);
     }
     args.into_iter().map(String::from).collect()
 }
