@@ -23,6 +23,7 @@ Examples:
   readiness diff last-quarter.toml readiness-signoff.toml --format markdown
   readiness status --within 45 --format ics -o reviews.ics
   readiness checklist validate my-checklist.toml
+  readiness schema signoff > schemas/signoff.schema.json
 
 Exit codes: 0 ok · 1 a check or verification failed · 2 bad input or usage · 3 could not check.
 Set READINESS_NOW (RFC 3339) to pin the clock for reproducible runs.";
@@ -79,6 +80,19 @@ pub enum Command {
     /// Inspect and validate checklists.
     #[command(subcommand)]
     Checklist(ChecklistCommand),
+    /// Print the JSON Schema of a file format, for editors (taplo, Even Better TOML).
+    Schema {
+        #[arg(value_enum)]
+        format: SchemaFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    /// The checklist file (same as `readiness checklist schema`).
+    Checklist,
+    /// The sign-off file.
+    Signoff,
 }
 
 /// Where the automatic checks read from.

@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         Command::Attest(args) => commands::attest(g, args),
         Command::Verify(args) => commands::verify(g, args),
         Command::Checklist(c) => commands::checklist(g, c),
+        Command::Schema { format } => commands::schema(*format),
         Command::Diff(args) => commands::diff(g, args),
         Command::Status(args) => commands::status(g, args),
         Command::Fleet(args) => commands::fleet(g, args),

@@ -202,6 +202,9 @@ proptest! {
         let parsed = readiness::signoff::parse("s.toml", &rendered);
         prop_assert!(parsed.is_ok(), "does not parse: {:?}\n{rendered}", parsed.err());
         prop_assert_eq!(parsed.unwrap(), s.clone(), "{}", rendered);
+        // And it has the shape the published JSON Schema describes (`readiness schema signoff`).
+        let typed: Result<readiness::signoff::format::SignOffFile, _> = toml::from_str(&rendered);
+        prop_assert!(typed.is_ok(), "outside the schema types: {:?}\n{rendered}", typed.err());
         // Rendering over the previous text (how every save works) changes nothing either.
         prop_assert_eq!(readiness::signoff::render(Some(&rendered), &s), rendered);
     }

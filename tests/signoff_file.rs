@@ -86,6 +86,24 @@ fn answers_round_trip_through_the_file() {
 }
 
 #[test]
+fn the_shipped_signoff_schema_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/signoff.schema.json");
+    let generated = readiness::signoff::format::json_schema();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == generated,
+        "schemas/signoff.schema.json is stale: run `readiness schema signoff > schemas/signoff.schema.json`"
+    );
+    // The command prints the same.
+    let dir = tempfile::tempdir().unwrap();
+    let printed = common::stdout_of(small(dir.path()).args(["schema", "signoff"]));
+    assert_eq!(printed, generated);
+}
+
+#[test]
 fn changing_an_answer_replaces_it() {
     let dir = tempfile::tempdir().unwrap();
     small(dir.path())

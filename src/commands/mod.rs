@@ -19,8 +19,8 @@ pub use fleet::fleet;
 use crate::attest;
 use crate::checklist::{self, Checklist, Phase};
 use crate::cli::{
-    AnswerArgs, AttestArgs, ChecklistCommand, Global, ListFormat, RunArgs, SignArgs, StatusArg,
-    TargetArgs, VerifyArgs,
+    AnswerArgs, AttestArgs, ChecklistCommand, Global, ListFormat, RunArgs, SchemaFormat, SignArgs,
+    StatusArg, TargetArgs, VerifyArgs,
 };
 use crate::clock::Clock;
 use crate::exit::{Exit, Failure};
@@ -342,6 +342,17 @@ pub fn checklist(g: &Global, command: &ChecklistCommand) -> Result<Exit, Failure
             Ok(Exit::Ok)
         }
     }
+}
+
+pub fn schema(format: SchemaFormat) -> Result<Exit, Failure> {
+    print!(
+        "{}",
+        match format {
+            SchemaFormat::Checklist => checklist::json_schema(),
+            SchemaFormat::Signoff => crate::signoff::format::json_schema(),
+        }
+    );
+    Ok(Exit::Ok)
 }
 
 fn list_json(c: &Checklist) -> String {

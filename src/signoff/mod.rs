@@ -4,6 +4,7 @@
 //! rewritten in place so comments and layout the user added survive ([`write`]), and saved
 //! atomically ([`store`]).
 
+pub mod format;
 mod read;
 pub mod store;
 mod write;
