@@ -145,8 +145,8 @@ pub struct AzureArgs {
     pub arm_endpoint: Option<String>,
     #[arg(long, value_enum, default_value_t = Cloud::Public, help_heading = "Azure")]
     pub cloud: Cloud,
-    /// Seconds one request may take, retries included (`check` and `run` also bound the
-    /// whole run to four times this).
+    /// Seconds one request may take, retries included; a try that hangs is cut at half of
+    /// this and tried again (`check` and `run` also bound the whole run to four times this).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Azure")]
     pub timeout: u64,
 }

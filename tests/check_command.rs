@@ -534,6 +534,26 @@ async fn a_server_that_never_answers_is_bounded_by_the_timeout() {
     assert_eq!(run.status("net.private-api-server"), "pass");
 }
 
+/// A connection that hangs once is given up after half of `--timeout` and tried again,
+/// rather than costing the document its whole budget.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_try_that_hangs_is_tried_again_within_the_timeout() {
+    let fake = FakeArm::start("hardened").await;
+    fake.fault(
+        &FakeArm::path_vault(),
+        ResponseTemplate::new(200).set_delay(Duration::from_secs(120)),
+        Some(1),
+    )
+    .await;
+    let mut args = named();
+    args.extend(["--timeout", "6"]);
+    let run = check(&fake, &args).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status("sec.kv-purge-protection"), "pass");
+    let counts = fake.request_counts().await;
+    assert_eq!(counts[&FakeArm::path_vault()], 2, "{counts:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_json_is_an_error_not_a_verdict() {
     let fake = FakeArm::start("hardened").await;

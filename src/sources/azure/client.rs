@@ -66,6 +66,38 @@ impl Policy for StaticBearer {
     }
 }
 
+/// Cuts one try that hangs (a connection that never answers) as a transport error, so the
+/// retry policy tries again; the whole request stays bounded by `--timeout`.
+#[derive(Debug)]
+struct PerTryTimeout(Duration);
+
+#[async_trait::async_trait]
+impl Policy for PerTryTimeout {
+    async fn send(
+        &self,
+        ctx: &Context,
+        request: &mut Request,
+        next: &[Arc<dyn Policy>],
+    ) -> azure_core::http::policies::PolicyResult {
+        match tokio::time::timeout(self.0, next[0].send(ctx, request, &next[1..])).await {
+            Ok(result) => result,
+            Err(_) => Err(azure_core::Error::with_message(
+                azure_core::error::ErrorKind::Io,
+                format!(
+                    "no answer within {:.1} s; trying again",
+                    self.0.as_secs_f32()
+                ),
+            )),
+        }
+    }
+}
+
+/// How long one try may take: half the request's budget, so a hung try leaves time for
+/// another.
+fn per_try_timeout(timeout: Duration) -> Duration {
+    (timeout / 2).max(Duration::from_secs(1))
+}
+
 pub struct ArmClient {
     pipeline: Pipeline,
     base: Url,
@@ -117,7 +149,9 @@ impl ArmClient {
             "{}/.default",
             options.endpoint.as_str().trim_end_matches('/')
         );
-        let per_try: Vec<Arc<dyn Policy>> = match credential.clone() {
+        let mut per_try: Vec<Arc<dyn Policy>> =
+            vec![Arc::new(PerTryTimeout(per_try_timeout(options.timeout)))];
+        per_try.extend::<Vec<Arc<dyn Policy>>>(match credential.clone() {
             Some(c) => vec![Arc::new(BearerTokenAuthorizationPolicy::new(
                 c,
                 [scope.as_str()],
@@ -128,7 +162,7 @@ impl ArmClient {
                 Ok(token) if !token.is_empty() => vec![Arc::new(StaticBearer(token))],
                 _ => Vec::new(),
             },
-        };
+        });
         let retry = RetryOptions::exponential(ExponentialRetryOptions {
             initial_delay: azure_core::time::Duration::milliseconds(200),
             max_retries: options.max_retries,
