@@ -208,6 +208,7 @@ fn a_rerun_lists_answers_to_review_first_with_the_age_of_the_others() {
         for (name, keys) in [
             ("rerun_overview", vec![]),
             ("rerun_items", vec![code(KeyCode::Enter)]),
+            ("rerun_review", vec![key('s')]),
             (
                 "rerun_detail_lapsed",
                 vec![code(KeyCode::Enter), code(KeyCode::Enter)],

@@ -1344,6 +1344,31 @@ pub fn review_lines(state: &State, width: u16) -> Vec<Line<'static>> {
         ]));
     }
 
+    // What `verify --fresh` would refuse besides open items: answers that no longer hold.
+    let stale: Vec<(&Item, Freshness)> = state
+        .checklist
+        .items
+        .iter()
+        .map(|i| (i, state.freshness(i)))
+        .filter(|(_, f)| f.needs_review())
+        .collect();
+    if !stale.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            format!("Answers to review ({})", stale.len()),
+            t.title(),
+        ));
+        for (item, freshness) in stale {
+            out.extend(wrap_hanging(
+                &format!("↻ {} — {}", item.id, freshness.describe()),
+                width,
+                "  ",
+                "    ",
+                t.warning(),
+            ));
+        }
+    }
+
     let mut risks: Vec<(&Item, &crate::signoff::Answer)> = state
         .checklist
         .items
