@@ -116,7 +116,7 @@ fn answered(n: usize) -> (Checklist, String, SignOff) {
                 answered_at: now,
                 justification: risk.then(|| "vendor fix ships next quarter".to_string()),
                 expires: risk.then(|| jiff::civil::date(2027, 2, 26)),
-                item_sha256: Some(item.content_sha256()),
+                item_sha256: Some(item.content_sha256().to_string()),
                 override_reason: None,
             },
         );

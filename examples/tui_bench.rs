@@ -8,6 +8,8 @@
 //!
 //! ```sh
 //! cargo build --release && cargo run --release --example tui_bench [-- STARTS KEYS]
+//! READINESS_BENCH_CHECKLIST=big.toml READINESS_BENCH_SIGNOFF=answers.toml \
+//!     cargo run --release --example tui_bench                                 # a big checklist
 //! ```
 //!
 //! The binary is `target/<profile>/readiness` beside this example, or `READINESS_BIN`.
@@ -18,6 +20,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+
+/// A checklist file to use instead of the built-in one (e.g. a generated 10,000-item one).
+const CHECKLIST_ENV: &str = "READINESS_BENCH_CHECKLIST";
+
+/// A sign-off to start from instead of none (copied, never changed).
+const SIGNOFF_ENV: &str = "READINESS_BENCH_SIGNOFF";
 
 const COLS: u16 = 100;
 const ROWS: u16 = 30;
@@ -56,7 +64,14 @@ impl Session {
                 pixel_height: 0,
             })
             .expect("openpty");
+        if let Some(signoff) = std::env::var_os(SIGNOFF_ENV) {
+            std::fs::copy(signoff, dir.path().join("signoff.toml")).expect("copy the sign-off");
+        }
         let mut cmd = CommandBuilder::new(bin);
+        if let Some(checklist) = std::env::var_os(CHECKLIST_ENV) {
+            cmd.arg("--checklist");
+            cmd.arg(checklist);
+        }
         cmd.args(["--signoff"]);
         cmd.arg(dir.path().join("signoff.toml"));
         cmd.args(["run", "--offline"]);
@@ -241,9 +256,10 @@ fn main() {
     let peak = s.peak_kb();
     s.quit();
 
-    println!(
-        "readiness full-screen wizard, built-in checklist (68 items), --offline, {COLS}×{ROWS} pty"
-    );
+    let checklist = std::env::var(CHECKLIST_ENV)
+        .map(|p| format!("checklist {p}"))
+        .unwrap_or_else(|_| "built-in checklist (68 items)".to_string());
+    println!("readiness full-screen wizard, {checklist}, --offline, {COLS}×{ROWS} pty");
     println!("binary: {}", bin.display());
     println!(
         "start → first complete frame: {}   (target ≤ 100 ms)",

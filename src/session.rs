@@ -142,7 +142,7 @@ pub fn validate_answer(
         answered_at: clock.now(),
         justification,
         expires: input.expires,
-        item_sha256: Some(item.content_sha256()),
+        item_sha256: Some(item.content_sha256().to_string()),
         override_reason: input
             .override_reason
             .map(|r| r.trim().to_string())

@@ -71,7 +71,7 @@ fuzz_target!(|input: Input| {
                 answered_at: now,
                 justification: risk.then(|| filled(&text.justification)),
                 expires: risk.then(|| jiff::civil::date(2027, 1, 31)),
-                item_sha256: Some(item.content_sha256()),
+                item_sha256: Some(item.content_sha256().to_string()),
                 override_reason: text.override_reason.clone(),
             },
         );

@@ -178,13 +178,15 @@ fn read_item(
     f.finish(c);
 
     let id = id?;
+    let (title, guidance) = (title?.value, guidance?.value.trim().to_string());
     Some((
         Item {
             id: id.value,
             phase: phase?,
             category: category?.value,
-            title: title?.value,
-            guidance: guidance?.value.trim().to_string(),
+            content_sha256: Item::digest(&title, &guidance, &checks),
+            title,
+            guidance,
             severity,
             sources: sources.into_iter().map(|s| s.value).collect(),
             revalidate_days,

@@ -77,6 +77,9 @@ pub struct Item {
     pub revalidate_days: Option<u32>,
     pub references: Vec<Reference>,
     pub checks: Vec<Check>,
+    /// [`Item::content_sha256`], computed once when the item is loaded: every screen and
+    /// listing weighs each answer against it, many times a second in the wizard.
+    content_sha256: String,
 }
 
 impl Item {
@@ -86,13 +89,17 @@ impl Item {
 
     /// sha256 of what the operator answered: title, guidance and rules. A reworded item
     /// has a different digest, so its old answer can be re-asked.
-    pub fn content_sha256(&self) -> String {
+    pub fn content_sha256(&self) -> &str {
+        &self.content_sha256
+    }
+
+    fn digest(title: &str, guidance: &str, checks: &[Check]) -> String {
         let mut h = Sha256::new();
-        for part in [self.title.as_str(), self.guidance.as_str()] {
+        for part in [title, guidance] {
             h.update(part.as_bytes());
             h.update([0]);
         }
-        for check in &self.checks {
+        for check in checks {
             for part in [
                 check.source.as_str(),
                 check.expect.text(),
