@@ -500,3 +500,44 @@ fn attest_previous_shows_the_changes_the_period_and_the_next_due_date() {
     );
     assert!(!section.contains("net.private"), "{section}");
 }
+
+#[test]
+fn skipped_answers_that_lapsed_are_named_before_signing() {
+    let dir = tempfile::tempdir().unwrap();
+    answer_all(dir.path());
+    let c = checklist::load_file(&common::small_checklist()).unwrap();
+    // 2027-03-01: every answer of 2026-11-27 lapsed after its 90 days; the risk acceptance
+    // (through 2027-01-15) expired.
+    let mut s = Session::open(
+        c,
+        &dir.path().join("readiness-signoff.toml"),
+        Clock::fixed("2027-03-01T09:00:00Z".parse().unwrap()),
+    )
+    .unwrap();
+    let pending = s.pending(false).len();
+    assert_eq!(pending, 6);
+    let mut script: Vec<Scripted> = (0..5).map(|_| Scripted::Text(String::new())).collect();
+    // Renew net.private, skip the rest, then decline to sign and to write.
+    script.extend([
+        Scripted::Select(0),
+        Scripted::Text(String::new()),
+        Scripted::Text(String::new()),
+    ]);
+    script.extend((1..pending).map(|_| Scripted::Select(4)));
+    script.extend([Scripted::Confirm(false), Scripted::Confirm(false)]);
+    let mut p = ScriptedPrompter::new(script);
+    let mut opts = WizardOptions {
+        revisit: false,
+        author: "alice".into(),
+        attestation_path: dir.path().join("a.md"),
+        checks: None,
+    };
+    plain::run(&mut s, &mut p, &mut opts).unwrap();
+    let transcript = p.transcript.join("\n");
+    assert!(
+        transcript.contains(
+            "5 answers still need review (lapsed, expired, changed or reopened): gov.assessment, mon.audit-logs, k8s.netpol, iac.providers, gov.advisor."
+        ),
+        "{transcript}"
+    );
+}

@@ -208,6 +208,23 @@ pub fn run(
         session.checklist.items.len() - open,
         session.checklist.items.len()
     ));
+    // Skipped answers that lapsed or changed keep `verify --fresh` failing: say so.
+    let stale: Vec<&str> = session
+        .checklist
+        .items
+        .iter()
+        .filter(|i| session.freshness(i).needs_review())
+        .map(|i| i.id.as_str())
+        .collect();
+    if !stale.is_empty() {
+        p.say(&format!(
+            "{} answer{} still need{} review (lapsed, expired, changed or reopened): {}.",
+            stale.len(),
+            if stale.len() == 1 { "" } else { "s" },
+            if stale.len() == 1 { "s" } else { "" },
+            stale.join(", ")
+        ));
+    }
     let signed = go!(ask_sign(session, p, opts, open), stopped(answered));
     let write = go!(
         p.confirm(
