@@ -12,6 +12,32 @@ use readiness::clock::Clock;
 use readiness::plain::{self, Scripted, ScriptedPrompter, WizardOptions};
 use readiness::session::Session;
 
+/// The small checklist's sign-off in `dir`, opened on `now`.
+fn session_on(dir: &Path, now: &str) -> Session {
+    let c = checklist::load_file(&common::small_checklist()).unwrap();
+    Session::open(
+        c,
+        &dir.join("readiness-signoff.toml"),
+        Clock::fixed(now.parse().unwrap()),
+    )
+    .unwrap()
+}
+
+/// The plain wizard, scripted: the target kept as it is, then `script`; the transcript.
+fn plain_run(s: &mut Session, dir: &Path, revisit: bool, script: Vec<Scripted>) -> String {
+    let mut answers: Vec<Scripted> = (0..5).map(|_| Scripted::Text(String::new())).collect();
+    answers.extend(script);
+    let mut p = ScriptedPrompter::new(answers);
+    let mut opts = WizardOptions {
+        revisit,
+        author: "alice".into(),
+        attestation_path: dir.join("a.md"),
+        checks: None,
+    };
+    plain::run(s, &mut p, &mut opts).unwrap();
+    p.transcript.join("\n")
+}
+
 /// Answers every item of the small checklist on 2026-11-27 and signs.
 fn answer_all(dir: &Path) {
     for id in [
@@ -198,22 +224,14 @@ fn a_reworded_item_is_asked_again_and_an_untouched_one_is_carried() {
         ["mon.audit-logs"]
     );
 
-    let mut script: Vec<Scripted> = (0..5).map(|_| Scripted::Text(String::new())).collect();
-    script.extend([
+    let script = vec![
         Scripted::Select(0),
         Scripted::Text(String::new()),
         Scripted::Text(String::new()),
-    ]);
-    script.extend([Scripted::Confirm(false), Scripted::Confirm(false)]);
-    let mut p = ScriptedPrompter::new(script);
-    let mut opts = WizardOptions {
-        revisit: false,
-        author: "alice".into(),
-        attestation_path: dir.path().join("a.md"),
-        checks: None,
-    };
-    plain::run(&mut s, &mut p, &mut opts).unwrap();
-    let transcript = p.transcript.join("\n");
+        Scripted::Confirm(false),
+        Scripted::Confirm(false),
+    ];
+    let transcript = plain_run(&mut s, dir.path(), false, script);
     assert!(
         transcript.contains("Rerun: 5 answer(s) carried forward, 1 need review."),
         "{transcript}"
@@ -251,24 +269,8 @@ fn a_reworded_item_is_asked_again_and_an_untouched_one_is_carried() {
 fn carried_answers_show_their_age_on_a_revisit() {
     let dir = tempfile::tempdir().unwrap();
     answer_all(dir.path());
-    let c = checklist::load_file(&common::small_checklist()).unwrap();
-    let mut s = Session::open(
-        c,
-        &dir.path().join("readiness-signoff.toml"),
-        Clock::fixed("2027-01-10T09:00:00Z".parse().unwrap()),
-    )
-    .unwrap();
-    let mut script: Vec<Scripted> = (0..5).map(|_| Scripted::Text(String::new())).collect();
-    script.push(Scripted::Select(5));
-    let mut p = ScriptedPrompter::new(script);
-    let mut opts = WizardOptions {
-        revisit: true,
-        author: "alice".into(),
-        attestation_path: dir.path().join("a.md"),
-        checks: None,
-    };
-    plain::run(&mut s, &mut p, &mut opts).unwrap();
-    let transcript = p.transcript.join("\n");
+    let mut s = session_on(dir.path(), "2027-01-10T09:00:00Z");
+    let transcript = plain_run(&mut s, dir.path(), true, vec![Scripted::Select(5)]);
     assert!(
         transcript.contains("Carried from 2026-11-27 (44 days ago), valid through 2027-02-25"),
         "{transcript}"
@@ -505,35 +507,20 @@ fn attest_previous_shows_the_changes_the_period_and_the_next_due_date() {
 fn skipped_answers_that_lapsed_are_named_before_signing() {
     let dir = tempfile::tempdir().unwrap();
     answer_all(dir.path());
-    let c = checklist::load_file(&common::small_checklist()).unwrap();
     // 2027-03-01: every answer of 2026-11-27 lapsed after its 90 days; the risk acceptance
     // (through 2027-01-15) expired.
-    let mut s = Session::open(
-        c,
-        &dir.path().join("readiness-signoff.toml"),
-        Clock::fixed("2027-03-01T09:00:00Z".parse().unwrap()),
-    )
-    .unwrap();
+    let mut s = session_on(dir.path(), "2027-03-01T09:00:00Z");
     let pending = s.pending(false).len();
     assert_eq!(pending, 6);
-    let mut script: Vec<Scripted> = (0..5).map(|_| Scripted::Text(String::new())).collect();
     // Renew net.private, skip the rest, then decline to sign and to write.
-    script.extend([
+    let mut script = vec![
         Scripted::Select(0),
         Scripted::Text(String::new()),
         Scripted::Text(String::new()),
-    ]);
+    ];
     script.extend((1..pending).map(|_| Scripted::Select(4)));
     script.extend([Scripted::Confirm(false), Scripted::Confirm(false)]);
-    let mut p = ScriptedPrompter::new(script);
-    let mut opts = WizardOptions {
-        revisit: false,
-        author: "alice".into(),
-        attestation_path: dir.path().join("a.md"),
-        checks: None,
-    };
-    plain::run(&mut s, &mut p, &mut opts).unwrap();
-    let transcript = p.transcript.join("\n");
+    let transcript = plain_run(&mut s, dir.path(), false, script);
     assert!(
         transcript.contains(
             "5 answers still need review (lapsed, expired, changed or reopened): gov.assessment, mon.audit-logs, k8s.netpol, iac.providers, gov.advisor."
