@@ -164,6 +164,15 @@ impl Rule {
     pub fn passes(&self, document: &serde_json::Value) -> Result<bool, String> {
         Ok(self.evaluate(document)? == serde_json::Value::Bool(true))
     }
+
+    /// [`Rule::passes`] over a document already in JMESPath form, with no conversion: the
+    /// fleet turns each document into one value once and runs every rule over it.
+    pub fn passes_variable(&self, document: &Rcvar) -> Result<bool, String> {
+        let mut ctx = jmespath::Context::new(self.expression.as_str(), &RUNTIME);
+        let result = jmespath::interpret(document, self.expression.as_ast(), &mut ctx)
+            .map_err(|e| e.to_string())?;
+        Ok(*result == Variable::Bool(true))
+    }
 }
 
 #[cfg(test)]

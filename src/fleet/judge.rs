@@ -17,11 +17,10 @@
 //! without pruning.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use jmespath::ast::Ast;
-use jmespath::functions::{ArgumentType, CustomFunction, Signature};
-use jmespath::{Rcvar, Runtime, Variable};
+use jmespath::{Rcvar, Variable};
 use serde_json::Value;
 
 use super::query::Kind;
@@ -32,25 +31,6 @@ use crate::engine::{AutoStatus, SourceDocuments, Summary};
 use crate::rules::Rule;
 use crate::sources::Cause;
 use crate::sources::azure::documents::Gathered;
-
-/// The rules' runtime: the standard functions plus `lower`, as [`crate::rules`] defines it.
-static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
-    let mut runtime = Runtime::new();
-    runtime.register_builtin_functions();
-    runtime.register_function(
-        "lower",
-        Box::new(CustomFunction::new(
-            Signature::new(vec![ArgumentType::Any], None),
-            Box::new(|args: &[Rcvar], _ctx: &mut jmespath::Context<'_>| {
-                Ok(match args[0].as_string() {
-                    Some(s) => Arc::new(Variable::String(s.to_lowercase())),
-                    None => Arc::new(Variable::Null),
-                })
-            }),
-        )),
-    );
-    runtime
-});
 
 /// A JSON value as the rules see it. Moves the strings and builds each object from its
 /// already-sorted keys (the serde route inserts key by key and costs twice as much).
@@ -836,8 +816,6 @@ impl Pruning {
 
 struct Compiled {
     source: DocumentSource,
-    text: String,
-    ast: Option<jmespath::ast::Ast>,
     rule: Rule,
 }
 
@@ -867,8 +845,6 @@ impl Judge {
             let start = checks.len();
             checks.extend(item.checks.iter().map(|check| Compiled {
                 source: check.source,
-                text: check.expect.text().to_string(),
-                ast: jmespath::parse(check.expect.text()).ok(),
                 rule: check.expect.clone(),
             }));
             items.push(start..checks.len());
@@ -891,14 +867,11 @@ impl Judge {
     }
 
     fn run(&self, check: &Compiled, doc: &Rcvar) -> Verdict {
-        if let Some(ast) = &check.ast {
-            let mut ctx = jmespath::Context::new(&check.text, &RUNTIME);
-            if let Ok(result) = jmespath::interpret(doc, ast, &mut ctx) {
-                return Ok(*result == Variable::Bool(true));
-            }
-        }
-        // The authoritative path, for errors (and anything this runtime cannot run).
-        check.rule.passes(&to_json(doc))
+        // A rule that errs is evaluated again the engine's way, so its message is the engine's.
+        check
+            .rule
+            .passes_variable(doc)
+            .or_else(|_| check.rule.passes(&to_json(doc)))
     }
 
     /// Every rule over `source` applied to one document, once: a vault or registry shared by
