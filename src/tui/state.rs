@@ -999,7 +999,11 @@ impl Step {
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // A list reorders when an answer lapses or a new automatic fail reopens one: what the
     // operator selected stays selected unless a key of theirs moved it (a save moves on).
-    let anchored = !matches!(msg, Msg::Key(_) | Msg::AnswerSaved { .. });
+    // (Ticks and resizes reorder nothing: no need to look.)
+    let anchored = !matches!(
+        msg,
+        Msg::Key(_) | Msg::AnswerSaved { .. } | Msg::Tick | Msg::Resize(..)
+    );
     let selection = anchored.then(|| selected_items(state));
     let effects = dispatch(state, msg);
     if let Some(selection) = selection {

@@ -105,6 +105,14 @@ fn send(s: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
     msgs.into_iter().flat_map(|m| update(s, m)).collect()
 }
 
+/// The run number of the automatic checks the effects start.
+fn run_started(effects: &[Effect]) -> u64 {
+    match effects {
+        [Effect::RunChecks { run, .. }] => *run,
+        other => panic!("expected the checks to start, got {other:?}"),
+    }
+}
+
 fn items_view(s: &State) -> ItemsView {
     match s.top() {
         Screen::Items(v) => v.clone(),
@@ -787,10 +795,7 @@ fn the_target_form_picks_a_discovered_cluster() {
     assert!(matches!(s.top(), Screen::Target(_)));
     assert!(s.message.is_some());
     // The checks found two clusters.
-    let run = match send(&mut s, [Msg::Start]).as_slice() {
-        [Effect::RunChecks { run, .. }] => *run,
-        other => panic!("{other:?}"),
-    };
+    let run = run_started(&send(&mut s, [Msg::Start]));
     send(
         &mut s,
         [Msg::ChecksDone {
@@ -1132,10 +1137,7 @@ fn report(status: CheckStatus) -> Report {
 #[test]
 fn progress_clears_pending_sources_and_results_are_recorded() {
     let mut s = state();
-    let run = match send(&mut s, [Msg::Start]).as_slice() {
-        [Effect::RunChecks { run, .. }] => *run,
-        other => panic!("{other:?}"),
-    };
+    let run = run_started(&send(&mut s, [Msg::Start]));
     let item = s.checklist.item("net.private").expect("item").clone();
     assert_eq!(s.item_check(&item), ItemCheck::Checking);
     assert_eq!(s.pending_sources(&item), [DocumentSource::ArmAks]);
@@ -1206,10 +1208,7 @@ fn each_verdict_shows_as_soon_as_it_arrives_while_the_others_still_load() {
     vault.checks[0].source = DocumentSource::ArmKeyVault;
     s.checklist.items.push(vault.clone());
     let private = s.checklist.item("net.private").expect("item").clone();
-    let run = match send(&mut s, [Msg::Start]).as_slice() {
-        [Effect::RunChecks { run, .. }] => *run,
-        other => panic!("{other:?}"),
-    };
+    let run = run_started(&send(&mut s, [Msg::Start]));
     // The recorded verdict of net.private (fail) is not shown while it is being checked.
     assert_eq!(s.item_check(&private), ItemCheck::Checking);
     let fresh = report(CheckStatus::Pass).items;
@@ -1253,10 +1252,7 @@ fn each_verdict_shows_as_soon_as_it_arrives_while_the_others_still_load() {
 fn skipped_checks_are_not_recorded_and_say_why() {
     let mut s = state();
     s.signoff.auto.clear();
-    let run = match send(&mut s, [Msg::Start]).as_slice() {
-        [Effect::RunChecks { run, .. }] => *run,
-        other => panic!("{other:?}"),
-    };
+    let run = run_started(&send(&mut s, [Msg::Start]));
     send(
         &mut s,
         [Msg::ChecksConfigured {
@@ -1343,10 +1339,7 @@ fn ticks_animate_and_resizes_are_remembered() {
 #[test]
 fn a_checks_notice_never_hides_the_operators_last_message() {
     let mut s = state();
-    let run = match send(&mut s, [Msg::Start]).as_slice() {
-        [Effect::RunChecks { run, .. }] => *run,
-        other => panic!("{other:?}"),
-    };
+    let run = run_started(&send(&mut s, [Msg::Start]));
     send(&mut s, [c(KeyCode::Enter), k('j'), k('f')]);
     let msg = saved("gov.assessment", Status::Fail, &s);
     send(&mut s, [msg]);
@@ -1363,10 +1356,7 @@ fn a_checks_notice_never_hides_the_operators_last_message() {
             .is_some_and(|m| m.text.starts_with("Saved"))
     );
     // R says it runs; the result then replaces that.
-    let run = match send(&mut s, [k('R')]).as_slice() {
-        [Effect::RunChecks { run, .. }] => *run,
-        other => panic!("{other:?}"),
-    };
+    let run = run_started(&send(&mut s, [k('R')]));
     assert!(
         s.message
             .as_ref()
@@ -1385,10 +1375,7 @@ fn a_checks_notice_never_hides_the_operators_last_message() {
             .is_some_and(|m| m.text.starts_with("Automatic checks done"))
     );
     // A failure to run is an error: it is always shown.
-    let run = match send(&mut s, [k('R')]).as_slice() {
-        [Effect::RunChecks { run, .. }] => *run,
-        other => panic!("{other:?}"),
-    };
+    let run = run_started(&send(&mut s, [k('R')]));
     let msg = saved("gov.assessment", Status::Fail, &s);
     send(&mut s, [msg]);
     send(

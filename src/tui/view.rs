@@ -297,6 +297,8 @@ fn overview(state: &State, selected: usize, frame: &mut Frame, area: Rect) -> Po
         Constraint::Fill(1),
     ])
     .areas(area);
+    // Answers to review, by phase: weighed once per frame, used by the rows and "Next".
+    let reviews: Vec<usize> = Phase::ALL.iter().map(|&p| state.review_count(p)).collect();
 
     frame.render_widget(Paragraph::new(target_lines(state, area.width)), target_area);
 
@@ -353,7 +355,7 @@ fn overview(state: &State, selected: usize, frame: &mut Frame, area: Rect) -> Po
             ));
             spans.push(Span::raw("  "));
         }
-        let review = state.review_count(phase);
+        let review = reviews.get(n).copied().unwrap_or(0);
         if review > 0 {
             spans.push(Span::styled(format!("↻ {review} to review"), t.warning()));
         }
@@ -364,7 +366,7 @@ fn overview(state: &State, selected: usize, frame: &mut Frame, area: Rect) -> Po
         }
     }
 
-    let next = next_step(state, selected);
+    let next = next_step(state, selected, &reviews);
     frame.render_widget(
         Paragraph::new(wrap(&format!("Next: {next}"), area.width, " ", t.title())),
         next_area,
@@ -433,12 +435,13 @@ fn target_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     ]
 }
 
-fn next_step(state: &State, selected: usize) -> String {
+fn next_step(state: &State, selected: usize, reviews: &[usize]) -> String {
     if state.signoff.target.name.is_none() {
         return "set the deployment target — press t.".into();
     }
-    let phase = Phase::ALL[selected.min(Phase::ALL.len() - 1)];
-    let review_here = state.review_count(phase);
+    let selected = selected.min(Phase::ALL.len() - 1);
+    let phase = Phase::ALL[selected];
+    let review_here = reviews.get(selected).copied().unwrap_or(0);
     if review_here > 0 {
         let (noun, verb) = if review_here == 1 {
             ("answer", "needs")
@@ -450,11 +453,7 @@ fn next_step(state: &State, selected: usize) -> String {
             phase.label().to_lowercase()
         );
     }
-    if let Some((p, review)) = Phase::ALL
-        .iter()
-        .map(|&p| (p, state.review_count(p)))
-        .find(|(_, n)| *n > 0)
-    {
+    if let Some((p, &review)) = Phase::ALL.iter().zip(reviews).find(|(_, n)| **n > 0) {
         return format!(
             "{} has {review} answer{} to review — select it and press Enter.",
             p.label(),
