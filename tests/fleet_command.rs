@@ -78,6 +78,16 @@ async fn fleet(uri: &str, args: &[&str]) -> Run {
     fleet_in(dir.path(), uri, args).await
 }
 
+/// `--subscription S` for each of `subscriptions`, then `--format json`.
+fn json_over(subscriptions: &[&'static str]) -> Vec<&'static str> {
+    let mut args: Vec<&str> = subscriptions
+        .iter()
+        .flat_map(|s| ["--subscription", s])
+        .collect();
+    args.extend(["--format", "json"]);
+    args
+}
+
 fn checklist() -> Checklist {
     readiness::checklist::builtin().unwrap()
 }
@@ -198,18 +208,7 @@ async fn two_subscriptions_of_2500_clusters_page_three_times_and_every_verdict_i
     let (others, _) = fake_arg::generate(40, &[SUB_C], |_| None);
     rows.extend(others);
     let fake = FakeArg::start(rows, ArgOptions::default()).await;
-    let run = fleet(
-        &fake.uri(),
-        &[
-            "--subscription",
-            SUB_A,
-            "--subscription",
-            SUB_B,
-            "--format",
-            "json",
-        ],
-    )
-    .await;
+    let run = fleet(&fake.uri(), &json_over(&[SUB_A, SUB_B])).await;
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert_eq!(run.json["schema"], "readiness.fleet/v1");
     assert_verdicts(&run, &deployments);
@@ -239,20 +238,7 @@ async fn two_subscriptions_of_2500_clusters_page_three_times_and_every_verdict_i
 async fn a_fleet_of_5000_with_injected_faults_is_judged_exactly() {
     let (rows, deployments) = fake_arg::generate(5000, &[SUB_A, SUB_B, SUB_C], known_faults);
     let fake = FakeArg::start(rows, ArgOptions::default()).await;
-    let run = fleet(
-        &fake.uri(),
-        &[
-            "--subscription",
-            SUB_A,
-            "--subscription",
-            SUB_B,
-            "--subscription",
-            SUB_C,
-            "--format",
-            "json",
-        ],
-    )
-    .await;
+    let run = fleet(&fake.uri(), &json_over(&[SUB_A, SUB_B, SUB_C])).await;
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert_verdicts(&run, &deployments);
     let not_clean: BTreeSet<String> = run
@@ -278,18 +264,7 @@ async fn a_429_in_the_middle_of_paging_is_waited_out() {
         ..ArgOptions::default()
     };
     let fake = FakeArg::start(rows, options).await;
-    let run = fleet(
-        &fake.uri(),
-        &[
-            "--subscription",
-            SUB_A,
-            "--subscription",
-            SUB_B,
-            "--format",
-            "json",
-        ],
-    )
-    .await;
+    let run = fleet(&fake.uri(), &json_over(&[SUB_A, SUB_B])).await;
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert_verdicts(&run, &deployments);
     assert_eq!(
@@ -718,18 +693,7 @@ fn keys(v: &Value) -> Vec<&str> {
 async fn the_json_has_exactly_the_pinned_schema() {
     let (rows, _) = fake_arg::generate(6, &[SUB_A, SUB_B], known_faults);
     let fake = FakeArg::start(rows, ArgOptions::default()).await;
-    let run = fleet(
-        &fake.uri(),
-        &[
-            "--subscription",
-            SUB_A,
-            "--subscription",
-            SUB_B,
-            "--format",
-            "json",
-        ],
-    )
-    .await;
+    let run = fleet(&fake.uri(), &json_over(&[SUB_A, SUB_B])).await;
     let j = &run.json;
     assert_eq!(
         keys(j),
