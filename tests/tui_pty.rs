@@ -193,6 +193,13 @@ impl Pty {
         );
     }
 
+    /// `q`, and the wizard ends with success.
+    fn quit(&mut self) {
+        self.keys("q");
+        let status = self.wait_exit();
+        assert!(status.success(), "exit {status:?}");
+    }
+
     fn wait_overview(&self) {
         self.wait_for("Before deployment");
         self.wait_for("q quit");
@@ -254,8 +261,7 @@ fn reopening_resumes_on_the_same_phase_and_item() {
                 .lines()
                 .any(|l| l.contains('▸') && l.contains("default-deny"))
         });
-        pty.keys("q");
-        assert!(pty.wait_exit().success());
+        pty.quit();
     }
     let mut pty = Pty::small(dir.path(), &[], &[]);
     pty.wait_for("During operation · 2 of 2 items");
@@ -271,8 +277,7 @@ fn reopening_resumes_on_the_same_phase_and_item() {
             .lines()
             .any(|l| l.contains("▸ During operation"))
     });
-    pty.keys("q");
-    assert!(pty.wait_exit().success());
+    pty.quit();
 }
 
 #[test]
@@ -288,8 +293,7 @@ fn a_corrupt_position_file_starts_at_the_overview() {
     let mut pty = Pty::small(dir.path(), &[], &[]);
     pty.wait_overview();
     assert!(pty.screen().contains("▸ Before deployment"));
-    pty.keys("q");
-    assert!(pty.wait_exit().success());
+    pty.quit();
 }
 
 #[test]
@@ -394,8 +398,7 @@ fn tour(pty: &mut Pty) {
     pty.wait_for("Everywhere");
     pty.keys("q");
     pty.wait_for("Automatic result");
-    pty.keys("q");
-    assert!(pty.wait_exit().success());
+    pty.quit();
 }
 
 #[test]
@@ -508,8 +511,7 @@ fn a_small_terminal_shows_the_needed_size_and_the_wizard_returns_when_it_grows()
     pty.resize(COLS, ROWS);
     pty.wait_overview();
     assert!(pty.screen().contains("▸ Before deployment"));
-    pty.keys("q");
-    assert!(pty.wait_exit().success());
+    pty.quit();
 }
 
 #[test]
@@ -525,8 +527,7 @@ fn the_cursor_sits_on_the_selected_row() {
             .nth(usize::from(row))
             .is_some_and(|l| l.contains("▸") && l.contains("security assessment"))
     });
-    pty.keys("q");
-    assert!(pty.wait_exit().success());
+    pty.quit();
 }
 
 #[test]
@@ -588,8 +589,7 @@ fn keyboard_only_from_target_to_signed_sign_off_and_verified_attestation() {
     pty.wait_for("Signed by dana (platform owner)");
     pty.keys("w");
     pty.wait_for("Attestation written to");
-    pty.keys("q");
-    assert!(pty.wait_exit().success());
+    pty.quit();
 
     let saved = pty.signoff();
     assert_eq!(saved.items.len(), 6);
@@ -663,8 +663,7 @@ fn a_quarterly_rerun_opens_on_the_lapsed_answer_and_revisit_offers_the_rest() {
         });
         pty.keys("p");
         pty.wait_for("Saved ✔ pass for k8s.netpol");
-        pty.keys("q");
-        assert!(pty.wait_exit().success());
+        pty.quit();
         let renewed = &pty.signoff().items["k8s.netpol"];
         assert_eq!(renewed.answered_at.to_string(), common::NOW);
     }
@@ -677,6 +676,5 @@ fn a_quarterly_rerun_opens_on_the_lapsed_answer_and_revisit_offers_the_rest() {
             .lines()
             .any(|l| l.contains('▸') && l.contains("↻ revisit") && l.contains("Audit logs"))
     });
-    pty.keys("q");
-    assert!(pty.wait_exit().success());
+    pty.quit();
 }
