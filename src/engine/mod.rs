@@ -192,11 +192,13 @@ fn send(progress: &Option<UnboundedSender<Progress>>, event: Progress) {
     }
 }
 
-/// Sends each item's verdict as soon as every document it reads has arrived.
+/// Evaluates each automated item as soon as every document it reads has arrived, and
+/// reports it when asked to; the report is built from these verdicts.
 struct LiveVerdicts<'a> {
     checklist: &'a Checklist,
     progress: &'a Option<UnboundedSender<Progress>>,
-    reported: Vec<bool>,
+    /// By checklist item: its verdict once evaluated.
+    verdicts: Vec<Option<ItemResult>>,
 }
 
 impl<'a> LiveVerdicts<'a> {
@@ -204,36 +206,37 @@ impl<'a> LiveVerdicts<'a> {
         Self {
             checklist,
             progress,
-            reported: vec![false; checklist.items.len()],
+            verdicts: vec![None; checklist.items.len()],
         }
     }
 
     fn arrived(&mut self, documents: &BTreeMap<DocumentSource, SourceDocuments>) {
-        if self.progress.is_none() {
-            return;
+        let mut ready = Vec::new();
+        for (item, verdict) in self.checklist.items.iter().zip(self.verdicts.iter_mut()) {
+            let complete = item
+                .checks
+                .iter()
+                .all(|c| documents.contains_key(&c.source));
+            if verdict.is_none() && item.is_automated() && complete {
+                let result = evaluate_item(item, documents);
+                if self.progress.is_some() {
+                    ready.push(result.clone());
+                }
+                *verdict = Some(result);
+            }
         }
-        let ready: Vec<ItemResult> = self
-            .checklist
-            .items
-            .iter()
-            .zip(self.reported.iter_mut())
-            .filter(|(item, reported)| {
-                !**reported
-                    && item.is_automated()
-                    && item
-                        .checks
-                        .iter()
-                        .all(|c| documents.contains_key(&c.source))
-            })
-            .map(|(item, reported)| {
-                *reported = true;
-                evaluate_item(item, documents)
-            })
-            .collect();
         if !ready.is_empty() {
             send(self.progress, Progress::Evaluated(ready));
         }
     }
+}
+
+/// What [`gather`] found: the documents, the deployment discovered (when Azure was read),
+/// and each item's verdict where every document it reads arrived (by checklist item).
+pub struct Gathering {
+    pub documents: BTreeMap<DocumentSource, SourceDocuments>,
+    pub deployment: Option<Deployment>,
+    pub verdicts: Vec<Option<ItemResult>>,
 }
 
 type Arrival = Result<Vec<(DocumentSource, SourceDocuments)>, EngineError>;
@@ -244,13 +247,7 @@ pub async fn gather(
     checklist: &Checklist,
     config: &SourceConfig,
     progress: Option<UnboundedSender<Progress>>,
-) -> Result<
-    (
-        BTreeMap<DocumentSource, SourceDocuments>,
-        Option<Deployment>,
-    ),
-    EngineError,
-> {
+) -> Result<Gathering, EngineError> {
     let needed: BTreeSet<DocumentSource> = checklist
         .items
         .iter()
@@ -348,7 +345,12 @@ pub async fn gather(
         live.arrived(&out);
     }
     drop(arrivals);
-    Ok((out, arm.map(|(_, d)| d)))
+    let verdicts = live.verdicts;
+    Ok(Gathering {
+        documents: out,
+        deployment: arm.map(|(_, d)| d),
+        verdicts,
+    })
 }
 
 fn terraform_documents(
@@ -394,8 +396,19 @@ pub async fn run(
     now: jiff::Timestamp,
     progress: Option<UnboundedSender<Progress>>,
 ) -> Result<Report, EngineError> {
-    let (documents, deployment) = gather(checklist, config, progress).await?;
-    let items = evaluate(checklist, &documents);
+    let Gathering {
+        documents,
+        deployment,
+        verdicts,
+    } = gather(checklist, config, progress).await?;
+    // Items evaluated as their documents arrived keep that verdict; the rest (manual items,
+    // and sources never gathered) are evaluated now.
+    let items: Vec<ItemResult> = checklist
+        .items
+        .iter()
+        .zip(verdicts)
+        .map(|(item, verdict)| verdict.unwrap_or_else(|| evaluate_item(item, &documents)))
+        .collect();
     Ok(Report {
         checked_at: now,
         deployment,
