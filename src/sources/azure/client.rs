@@ -302,22 +302,10 @@ impl ArmClient {
         Ok(url)
     }
 
-    /// POSTs a JSON body (Resource Graph queries) and returns the JSON answer with the
-    /// throttling headers that pace the next request. Not cached: each query page is new.
-    pub async fn post(
-        &self,
-        path: &str,
-        api_version: &str,
-        body: &Value,
-    ) -> Result<(Value, Quota), Cause> {
-        let (bytes, quota) = self.post_bytes(path, api_version, body).await?;
-        let value = serde_json::from_slice(&bytes).map_err(|e| not_json(path, &e))?;
-        Ok((value, quota))
-    }
-
-    /// As [`post`](Self::post), but a 2xx answer's body comes back as it was received, for a
-    /// caller that reads it straight into its own types (Resource Graph pages in fleet mode;
-    /// see [`not_json`] for the error a body that is not JSON should give).
+    /// POSTs a JSON body (Resource Graph queries) and returns a 2xx answer's body as it was
+    /// received, with the throttling headers that pace the next request, for a caller that
+    /// reads it straight into its own types (see [`not_json`] for the error a body that is not
+    /// JSON should give). Not cached: each query page is new.
     pub async fn post_bytes(
         &self,
         path: &str,
@@ -495,7 +483,7 @@ pub fn document(bytes: &[u8], resource: &str) -> Result<Value, Cause> {
     Ok(value)
 }
 
-/// A 2xx POST answer whose body is not JSON (see [`ArmClient::post`]).
+/// A 2xx POST answer whose body is not JSON (see [`ArmClient::post_bytes`]).
 pub fn not_json(path: &str, e: &serde_json::Error) -> Cause {
     Cause::BadResponse {
         resource: path.to_string(),
