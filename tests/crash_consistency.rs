@@ -50,7 +50,16 @@ impl Rng {
 
 /// The real binary in `dir`, clock and user pinned, nothing inherited that changes saving.
 fn readiness(dir: &Path) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("readiness"));
+    readiness_from(
+        &assert_cmd::cargo::cargo_bin("readiness"),
+        &common::small_checklist(),
+        dir,
+    )
+}
+
+/// [`readiness`] with the binary and checklist at other paths.
+fn readiness_from(bin: &Path, checklist: &Path, dir: &Path) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.current_dir(dir)
         .env_remove("READINESS_TEST_STALL_SAVE")
         .env_remove("READINESS_USER")
@@ -58,7 +67,7 @@ fn readiness(dir: &Path) -> Command {
         .env("USER", "alice")
         .env("NO_COLOR", "1")
         .arg("--checklist")
-        .arg(common::small_checklist())
+        .arg(checklist)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -275,7 +284,15 @@ fn run_restricted(
     args: &[&str],
     restrict: impl FnMut() -> std::io::Result<()> + Send + Sync + 'static,
 ) -> (Option<i32>, String) {
-    let mut cmd = readiness(dir);
+    restricted(readiness(dir), args, restrict)
+}
+
+/// Runs `cmd` with `args` and a hook applied in the child before exec.
+fn restricted(
+    mut cmd: Command,
+    args: &[&str],
+    restrict: impl FnMut() -> std::io::Result<()> + Send + Sync + 'static,
+) -> (Option<i32>, String) {
     cmd.args(args);
     // SAFETY: the hook only calls async-signal-safe libc functions (setrlimit, signal,
     // setgroups, setgid, setuid).
@@ -325,10 +342,22 @@ fn a_read_only_directory_is_a_clear_error_and_nothing_changes() {
     std::fs::set_permissions(path.join(SIGNOFF), std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o555)).unwrap();
     // Root ignores permissions, so as root the command runs as `nobody`, for whom the
-    // directory is readable and not writable.
+    // directory is readable and not writable. `nobody` may not reach the build's binary or
+    // the checklist (a checkout under a 0700 directory): it runs copies anyone can read.
     let root = unsafe { libc::geteuid() } == 0;
-    let (code, stderr) = run_restricted(
-        &path,
+    let kit = tempfile::tempdir().unwrap();
+    let cmd = if root {
+        std::fs::set_permissions(kit.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let (bin, checklist) = (kit.path().join("readiness"), kit.path().join("small.toml"));
+        std::fs::copy(assert_cmd::cargo::cargo_bin("readiness"), &bin).unwrap();
+        std::fs::copy(common::small_checklist(), &checklist).unwrap();
+        std::fs::set_permissions(&checklist, std::fs::Permissions::from_mode(0o644)).unwrap();
+        readiness_from(&bin, &checklist, &path)
+    } else {
+        readiness(&path)
+    };
+    let (code, stderr) = restricted(
+        cmd,
         &[
             "answer",
             "gov.assessment",
