@@ -185,7 +185,7 @@ pub struct RunArgs {
     /// about each; full-screen: list them with the answers to review).
     #[arg(long)]
     pub revisit: bool,
-    /// Who is answering (default: $USER).
+    /// Who is answering (default: $READINESS_USER or $USER, else git's user.name, else the login account).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
     /// Where the wizard writes the attestation when asked to.
@@ -220,7 +220,7 @@ pub struct AnswerArgs {
     /// Last day the risk acceptance holds (required with --status risk-accepted).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub expires: Option<String>,
-    /// Who answered (default: $USER).
+    /// Who answered (default: $READINESS_USER or $USER, else git's user.name, else the login account).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }

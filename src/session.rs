@@ -54,7 +54,7 @@ pub enum AnswerError {
     },
     #[error("--justification and --expires only apply to a risk-accepted answer")]
     RiskFieldsWithoutRisk,
-    #[error("who answered is unknown: pass --by NAME (or set USER)")]
+    #[error("who answered is unknown: pass --by NAME (or set READINESS_USER)")]
     MissingAuthor,
     #[error("an evidence entry is empty")]
     EmptyEvidence,
@@ -194,11 +194,30 @@ pub fn contradicts(auto: AutoStatus, status: Status) -> bool {
     )
 }
 
-/// The user's name from the environment, for `answered_by`.
+/// Who is answering, for `answered_by` when `--by` is not given: the
+/// environment first, then git's `user.name` (the sign-off lives in git), then
+/// the operating-system account — containers and CI runners often leave `USER`
+/// unset, and the wizard must still open.
 pub fn default_author() -> Option<String> {
+    let non_blank = |v: String| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     ["READINESS_USER", "USER", "USERNAME", "LOGNAME"]
         .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .find_map(|k| std::env::var(k).ok().and_then(non_blank))
+        .or_else(|| git_user_name().and_then(non_blank))
+        .or_else(|| whoami::username().ok().and_then(non_blank))
+}
+
+fn git_user_name() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["config", "--get", "user.name"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8(out.stdout).ok())
+        .flatten()
 }
 
 /// What recording changed, for the front end to tell the operator.

@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::Stdio;
 
 use common::small;
@@ -204,22 +205,46 @@ fn risk_acceptance_needs_justification_and_a_future_expiry_within_the_maximum() 
 }
 
 #[test]
-fn the_author_comes_from_the_environment_or_by() {
+fn the_author_comes_from_the_environment_then_git_then_the_login_account() {
     let dir = tempfile::tempdir().unwrap();
-    small(dir.path())
-        .env_remove("USER")
-        .env_remove("USERNAME")
-        .env_remove("LOGNAME")
-        .args(["answer", "net.private", "--status", "pass"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--by NAME"));
+    let answer_without_user_env = |git_config: &Path, item: &str| {
+        small(dir.path())
+            .env_remove("USER")
+            .env_remove("USERNAME")
+            .env_remove("LOGNAME")
+            .env("GIT_CONFIG_GLOBAL", git_config)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(["answer", item, "--status", "pass"])
+            .assert()
+            .success();
+    };
     small(dir.path())
         .env("USER", "carol")
         .args(["answer", "net.private", "--status", "pass"])
         .assert()
         .success();
     assert_eq!(load(dir.path()).items["net.private"].answered_by, "carol");
+
+    // A container or CI runner with no USER: git's identity is the next best name.
+    let gitconfig = dir.path().join("gitconfig");
+    std::fs::write(&gitconfig, "[user]\n\tname = Carol Quinn\n").unwrap();
+    answer_without_user_env(&gitconfig, "net.private");
+    assert_eq!(
+        load(dir.path()).items["net.private"].answered_by,
+        "Carol Quinn"
+    );
+
+    // Neither: the operating-system account, as `id -un` names it.
+    let account = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let account = String::from_utf8(account.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    answer_without_user_env(Path::new("/dev/null"), "net.private");
+    assert_eq!(load(dir.path()).items["net.private"].answered_by, account);
 }
 
 #[test]

@@ -56,7 +56,9 @@ fn author(by: Option<&str>) -> Result<String, Failure> {
     by.map(String::from)
         .or_else(session::default_author)
         .ok_or_else(|| {
-            Failure::bad_input("who is answering is unknown: pass --by NAME (or set USER)")
+            Failure::bad_input(
+                "who is answering is unknown: pass --by NAME (or set READINESS_USER)",
+            )
         })
 }
 
