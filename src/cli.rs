@@ -393,8 +393,12 @@ pub struct FleetArgs {
     /// Output format; with json, standard output holds only the `readiness.fleet/v1` JSON.
     #[arg(long, value_enum, default_value_t = FleetFormat::Text)]
     pub format: FleetFormat,
-    /// Write one sign-off per cluster: DIR/<subscription>/<resource group>/<cluster>.toml.
-    #[arg(long, value_name = "DIR")]
+    // Not a doc comment: rustdoc would read the <…> placeholders as HTML tags.
+    #[arg(
+        long,
+        value_name = "DIR",
+        help = "Write one sign-off per cluster: DIR/<subscription>/<resource group>/<cluster>.toml."
+    )]
     pub output: Option<PathBuf>,
     /// Also read, per resource, what Resource Graph does not hold: diagnostic settings,
     /// federated credentials, the subscription's Defender plan.

@@ -1,7 +1,7 @@
 //! The checklist: what the operator walks through, as validated domain types.
 //!
 //! Files are read raw (see [`crate::tomlread`]) and validated into these types in
-//! [`load`]; every problem is reported at once with its position.
+//! `load`; every problem is reported at once with its position.
 
 mod format;
 mod load;

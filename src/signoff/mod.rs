@@ -1,8 +1,8 @@
 //! The sign-off file: every answer, who gave it and when, and the signature block.
 //!
-//! Plain TOML that lives in git. It is read with positions for every problem ([`read`]),
-//! rewritten in place so comments and layout the user added survive ([`write`]), and saved
-//! atomically ([`store`]).
+//! Plain TOML that lives in git. It is read with positions for every problem (`read`),
+//! rewritten in place so comments and layout the user added survive (`write`), and saved
+//! atomically (`store`).
 
 pub mod format;
 mod read;
