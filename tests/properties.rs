@@ -91,7 +91,7 @@ fn answer() -> impl Strategy<Value = Answer> {
         filled(),
         timestamp(),
         (filled(), date()),
-        proptest::option::of(text()),
+        proptest::option::of("[0-9a-fA-F]{64}"),
         proptest::option::of(text()),
     )
         .prop_map(

@@ -78,22 +78,25 @@ fn read_checklist_ref(
     let id = f.required_str(c, "id");
     let version = f.required_str(c, "version");
     let sha256 = f.required_str(c, "sha256");
-    if let Some(sha) = &sha256
-        && !(sha.value.len() == 64 && sha.value.chars().all(|ch| ch.is_ascii_hexdigit()))
-    {
-        c.error(
-            sha.span.clone(),
-            format!(
-                "`checklist.sha256` must be 64 hex digits, found {}",
-                quote(&sha.value)
-            ),
-        );
-    }
+    check_sha256(c, sha256.as_ref(), "checklist.sha256");
     f.finish(c);
     ChecklistRef {
         id: id.map(|s| s.value).unwrap_or_default(),
         version: version.map(|s| s.value).unwrap_or_default(),
         sha256: sha256.map(|s| s.value).unwrap_or_default(),
+    }
+}
+
+/// A content hash must look like one: a hand edit that mangles it would
+/// otherwise just read as "the item changed".
+fn check_sha256(c: &mut Collector, sha: Option<&Spanned<String>>, key: &str) {
+    if let Some(sha) = sha
+        && !(sha.value.len() == 64 && sha.value.chars().all(|ch| ch.is_ascii_hexdigit()))
+    {
+        c.error(
+            sha.span.clone(),
+            format!("`{key}` must be 64 hex digits, found {}", quote(&sha.value)),
+        );
     }
 }
 
@@ -253,7 +256,9 @@ fn read_answer(
         .filter(|s| !s.value.trim().is_empty());
     let expires_given = f.has("expires");
     let expires = read_date(c, &mut f, "expires");
-    let item_sha256 = f.optional_str(c, "item_sha256").map(|s| s.value);
+    let item_sha256 = f.optional_str(c, "item_sha256");
+    check_sha256(c, item_sha256.as_ref(), &format!("{path}.item_sha256"));
+    let item_sha256 = item_sha256.map(|s| s.value);
     let override_reason = f.optional_str(c, "override_reason").map(|s| s.value);
     // The automatic result beside the answer is read by `read_auto`.
     let _ = f.optional_table(c, "auto");
