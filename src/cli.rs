@@ -24,6 +24,7 @@ Examples:
   readiness status --within 45 --format ics -o reviews.ics
   readiness checklist validate my-checklist.toml
   readiness schema signoff > schemas/signoff.schema.json
+  readiness completions bash > ~/.local/share/bash-completion/completions/readiness
 
 Exit codes: 0 ok · 1 a check or verification failed · 2 bad input or usage · 3 could not check.
 Set READINESS_NOW (RFC 3339) to pin the clock for reproducible runs.";
@@ -85,7 +86,19 @@ pub enum Command {
         #[arg(value_enum)]
         format: SchemaFormat,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Examples:
+  readiness completions bash > ~/.local/share/bash-completion/completions/readiness
+  readiness completions zsh > ~/.zfunc/_readiness        # with fpath+=(~/.zfunc) in .zshrc
+  readiness completions fish > ~/.config/fish/completions/readiness.fish";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaFormat {

@@ -61,6 +61,15 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify(g, args),
         Command::Checklist(c) => commands::checklist(g, c),
         Command::Schema { format } => commands::schema(*format),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "readiness",
+                &mut std::io::stdout(),
+            );
+            Ok(Exit::Ok)
+        }
         Command::Diff(args) => commands::diff(g, args),
         Command::Status(args) => commands::status(g, args),
         Command::Fleet(args) => commands::fleet(g, args),
