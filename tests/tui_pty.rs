@@ -53,6 +53,10 @@ impl Pty {
     }
 
     fn spawn(dir: &Path, args: &[String], env: &[(&str, &str)]) -> Self {
+        Self::spawn_program(dir, env!("CARGO_BIN_EXE_readiness"), args, env)
+    }
+
+    fn spawn_program(dir: &Path, program: &str, args: &[String], env: &[(&str, &str)]) -> Self {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -61,7 +65,7 @@ impl Pty {
                 pixel_height: 0,
             })
             .expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_readiness"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.cwd(dir);
         for key in [
@@ -144,6 +148,19 @@ impl Pty {
 
     fn wait_for(&self, text: &str) {
         self.wait_until(&format!("{text:?}"), |s| s.contents().contains(text));
+    }
+
+    /// Waits until `text` has been written to the terminal, on whichever screen.
+    fn wait_for_output(&self, text: &str) {
+        let end = Instant::now() + deadline(15);
+        while !contains(&self.raw(), text.as_bytes()) {
+            assert!(
+                Instant::now() < end,
+                "timed out waiting for output {text:?}; the screen shows:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     fn keys(&mut self, bytes: &str) {
@@ -244,6 +261,63 @@ fn pressing_p_saves_the_answer_and_q_quits_restoring_the_terminal() {
     assert!(contains(&raw, b"\x1b[?1049l"), "left the alternate screen");
     assert!(contains(&raw, b"\x1b[?25h"), "cursor shown again");
     pty.wait_for("1 answer(s) recorded this run");
+}
+
+#[test]
+fn ctrl_z_stops_the_wizard_for_the_shell_and_fg_brings_it_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // An operator's shell: `set -m` gives the wizard its own process group, so SIGTSTP
+    // really stops it (148 = 128 + SIGTSTP) and `fg` continues it.
+    let script = r#"set -m
+"$0" --checklist "$1" --signoff "$2" run --offline
+echo "wizard stopped: $?"
+fg
+echo "wizard ended: $?""#;
+    let args: Vec<String> = [
+        "--norc",
+        "--noprofile",
+        "-c",
+        script,
+        env!("CARGO_BIN_EXE_readiness"),
+        &common::small_checklist().display().to_string(),
+        &dir.path().join("signoff.toml").display().to_string(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut pty = Pty::spawn_program(dir.path(), "bash", &args, &[]);
+    pty.wait_overview();
+    pty.keys("\x1a");
+    // The shell's lines go to the main screen, which the wizard covers again once continued.
+    pty.wait_for_output("wizard stopped: 148");
+    let raw = String::from_utf8_lossy(&pty.raw()).into_owned();
+    let stopped = raw.find("wizard stopped").expect("stopped");
+    let suspended = raw
+        .find("readiness is suspended")
+        .expect("said it is suspended");
+    let left = raw[..suspended]
+        .rfind("\x1b[?1049l")
+        .expect("left the alternate screen");
+    let back = raw[stopped..]
+        .find("\x1b[?1049h")
+        .expect("took the terminal again after fg");
+    assert!(
+        left < suspended,
+        "the message is printed on the shell's screen"
+    );
+    // Continued, it repaints everything and keys work.
+    let repainted = &raw[stopped + back..];
+    assert!(repainted.contains("\x1b[2J"), "cleared before repainting");
+    pty.wait_overview();
+    pty.keys("\r");
+    pty.wait_for("The API server is private");
+    pty.keys("p");
+    pty.wait_for("Saved ✔ pass for net.private");
+    pty.keys("q");
+    pty.wait_for_output("wizard ended: 0");
+    assert_eq!(
+        pty.signoff().items["net.private"].status,
+        readiness::signoff::Status::Pass
+    );
 }
 
 #[test]

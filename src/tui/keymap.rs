@@ -73,6 +73,7 @@ impl Context {
 pub enum Action {
     Help,
     Quit,
+    Suspend,
     Back,
     Up,
     Down,
@@ -233,6 +234,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Global, [ch('?'), code(K::F(1))], A::Help, "show this help", "help"),
     bind!(Global, [ch('q')], A::Quit, "quit (every answer is already saved)", "quit"),
     bind!(Global, [ctrl('c')], A::Quit, "quit, also while typing"),
+    bind!(Global, [ctrl('z')], A::Suspend, "suspend to the shell; fg brings the wizard back"),
     bind!(Global, [code(K::Esc)], A::Back, "go back, close, cancel"),
     // Overview.
     bind!(Overview, [code(K::Up), ch('k')], A::Up, "previous phase"),

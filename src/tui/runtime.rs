@@ -3,7 +3,8 @@
 //!
 //! The terminal is restored on every way out: normal exit and errors (a guard restores on
 //! drop), panics — in the UI thread or a background task — (a hook restores, reports and
-//! exits), and SIGTERM / SIGHUP / SIGINT (they arrive as messages and end the loop).
+//! exits), and SIGTERM / SIGHUP / SIGINT (they arrive as messages and end the loop). Ctrl-Z
+//! restores it too, stops the process, and takes the terminal back on `fg`.
 
 use std::collections::VecDeque;
 use std::io::{BufWriter, Stdout, Write};
@@ -72,30 +73,53 @@ struct TerminalGuard {
     terminal: Terminal<Backend>,
 }
 
+/// Raw mode, the alternate screen cleared, and a fresh `Terminal` whose first draw paints
+/// every cell. Restores the terminal again if any step fails.
+fn open_terminal() -> std::io::Result<Terminal<Backend>> {
+    crossterm::terminal::enable_raw_mode()?;
+    TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
+    // A plain clear: `Terminal::clear` would ask the terminal for the cursor position.
+    let started = crossterm::execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )
+    .and_then(|()| {
+        Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )))
+    });
+    if started.is_err() {
+        restore_terminal();
+    }
+    started
+}
+
 impl TerminalGuard {
     fn enter() -> std::io::Result<Self> {
-        crossterm::terminal::enable_raw_mode()?;
-        TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
-        // A plain clear: `Terminal::clear` would ask the terminal for the cursor position.
-        let started = crossterm::execute!(
-            std::io::stdout(),
-            EnterAlternateScreen,
-            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-        )
-        .and_then(|()| {
-            Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-                1 << 16,
-                std::io::stdout(),
-            )))
-        });
-        match started {
-            Ok(terminal) => Ok(Self { terminal }),
-            Err(e) => {
-                restore_terminal();
-                Err(e)
-            }
-        }
+        open_terminal().map(|terminal| Self { terminal })
     }
+}
+
+/// Ctrl-Z: give the shell its screen back and stop as the shell's job control expects;
+/// on `fg` (SIGCONT) the wizard takes the terminal again and repaints everything.
+#[cfg(unix)]
+fn suspend(terminal: &mut Terminal<Backend>) -> std::io::Result<()> {
+    let _ = terminal.backend_mut().flush();
+    restore_terminal();
+    println!("readiness is suspended; every confirmed answer is saved. `fg` brings it back.");
+    tracing::info!("suspended");
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    // Here again once continued (at once where nothing does job control).
+    *terminal = open_terminal()?;
+    tracing::info!("resumed");
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn suspend(_terminal: &mut Terminal<Backend>) -> std::io::Result<()> {
+    Ok(())
 }
 
 impl Drop for TerminalGuard {
@@ -340,7 +364,7 @@ fn execute(effect: Effect, session: &mut Session) -> Option<Msg> {
                 .map_err(|e| e.to_string()),
         )),
         // Handled by the loop.
-        Effect::RunChecks { .. } | Effect::Quit => None,
+        Effect::RunChecks { .. } | Effect::Suspend | Effect::Quit => None,
     }
 }
 
@@ -480,6 +504,12 @@ fn event_loop(
             for effect in update(state, msg) {
                 match effect {
                     Effect::Quit => return Ok(()),
+                    Effect::Suspend => {
+                        suspend(terminal)?;
+                        // The terminal may have been resized while the wizard was stopped.
+                        let size = terminal.size()?;
+                        queue.push_back(Msg::Resize(size.width, size.height));
+                    }
                     Effect::RunChecks { run, only } => {
                         // Single flight: a new run replaces the one in progress.
                         if let Some(previous) = checks.take() {

@@ -121,6 +121,8 @@ pub enum Effect {
         only: Option<String>,
     },
     RecordAuto(Vec<(String, AutoRecord)>),
+    /// Hand the terminal back to the shell until the job is continued (Ctrl-Z).
+    Suspend,
     Quit,
 }
 
@@ -1219,6 +1221,10 @@ fn answer_saved(
 
 fn on_key(state: &mut State, event: &KeyEvent) -> Vec<Effect> {
     let action = keymap::lookup(state.context(), event);
+    // Raw mode turns Ctrl-Z into a key, so the shell's job control is ours to honour.
+    if action == Some(Action::Suspend) {
+        return vec![Effect::Suspend];
+    }
     if state.too_small() {
         return if action == Some(Action::Quit) {
             vec![Effect::Quit]

@@ -1089,6 +1089,22 @@ fn a_too_small_terminal_only_quits() {
     assert!(matches!(s.top(), Screen::Items(_)));
 }
 
+#[test]
+fn ctrl_z_suspends_from_any_screen_and_keeps_the_draft() {
+    let is_suspend = |effects: &[Effect]| matches!(effects, [Effect::Suspend]);
+    assert!(is_suspend(&send(&mut state(), [ctrl('z')])));
+    // While typing in a form: the draft is not lost, the form is still there after `fg`.
+    let mut s = risk_form();
+    send(&mut s, [k('x')]);
+    let before = form(&s);
+    assert!(is_suspend(&send(&mut s, [ctrl('z')])));
+    assert_eq!(form(&s), before);
+    // Too small to draw the wizard: it can still be put aside.
+    let mut s = state();
+    send(&mut s, [Msg::Resize(40, 12)]);
+    assert!(is_suspend(&send(&mut s, [ctrl('z')])));
+}
+
 // ── Checks, signals, resume ─────────────────────────────────────────────────────────────
 
 fn report(status: CheckStatus) -> Report {
