@@ -390,3 +390,41 @@ fn a_process_killed_while_saving_leaves_the_last_good_file() {
         .success();
     assert_eq!(load(dir.path()).items.len(), 2);
 }
+
+#[test]
+fn answers_recorded_at_the_same_moment_by_different_processes_are_all_kept() {
+    // The operator's wizard and a scheduled `readiness answer` or `check --record` may save
+    // the same file at once: each save must start from the other's, never from a stale read.
+    let dir = tempfile::tempdir().unwrap();
+    let checklist = readiness::checklist::builtin().unwrap();
+    let ids: Vec<&str> = checklist.items.iter().map(|i| i.id.as_str()).collect();
+    for round in ids.chunks(24) {
+        let children: Vec<_> = round
+            .iter()
+            .map(|id| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_readiness"))
+                    .current_dir(dir.path())
+                    .env("READINESS_NOW", common::NOW)
+                    .args(["answer", id, "--status", "not-applicable", "--by", "alice"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let saved = load(dir.path());
+    let missing: Vec<&&str> = ids
+        .iter()
+        .filter(|id| !saved.items.contains_key(**id))
+        .collect();
+    assert!(missing.is_empty(), "answers lost: {missing:?}");
+}

@@ -76,6 +76,8 @@ impl Writer {
             std::fs::create_dir_all(parent)
                 .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
         }
+        // A team may be answering in this file right now: read and save under the lock.
+        let _lock = store::UpdateLock::acquire(&path);
         let loaded = store::load(&path).map_err(|e| fail(e.to_string()))?;
         let (previous, mut signoff) = match loaded {
             Some(l) => (Some(l.text), l.signoff),

@@ -82,11 +82,13 @@ pub fn save(path: &Path, previous: Option<&str>, signoff: &SignOff) -> Result<St
 }
 
 /// Reads the current file, applies `change`, and saves: each save starts from what is on
-/// disk, so answers recorded by another `readiness` process in between are not lost.
+/// disk, and the read and the save hold [`UpdateLock`], so an answer another `readiness`
+/// process records at the same moment is not lost.
 pub fn update<T>(
     path: &Path,
     change: impl FnOnce(&mut SignOff) -> T,
 ) -> Result<(SignOff, T), StoreError> {
+    let _lock = UpdateLock::acquire(path);
     let loaded = load(path)?;
     let (previous, mut signoff) = match loaded {
         Some(l) => (Some(l.text), l.signoff),
@@ -95,6 +97,44 @@ pub fn update<T>(
     let result = change(&mut signoff);
     save(path, previous.as_deref(), &signoff)?;
     Ok((signoff, result))
+}
+
+/// An exclusive advisory lock (`flock`) on the directory of a sign-off, held from reading
+/// it to renaming the new text over it: two processes saving the same file (the wizard and a
+/// scheduled `check --record`, say) take turns instead of one overwriting the other's answer.
+/// The directory, not the file, because every save replaces the file's inode and the first
+/// save creates it. The kernel drops the lock when the process dies, so none goes stale.
+/// Best effort: where the directory cannot be opened or locked, saving goes on unlocked.
+pub struct UpdateLock {
+    /// Kept open for as long as the lock is held; closing it releases the lock.
+    _held: Option<std::fs::File>,
+}
+
+impl UpdateLock {
+    /// Waits until no other process holds the lock for `path`'s directory.
+    pub fn acquire(path: &Path) -> Self {
+        let dir = parent_dir(path);
+        let locked = std::fs::File::open(&dir).and_then(|handle| {
+            handle.lock()?;
+            Ok(handle)
+        });
+        match locked {
+            Ok(handle) => Self {
+                _held: Some(handle),
+            },
+            Err(e) => {
+                tracing::debug!("saving {} without a lock: {e}", path.display());
+                Self { _held: None }
+            }
+        }
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 fn refuse_symlink(path: &Path) -> Result<(), StoreError> {
@@ -106,10 +146,7 @@ fn refuse_symlink(path: &Path) -> Result<(), StoreError> {
 
 /// Temp file in the same directory, fsync, rename, fsync the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".readiness-")
         .suffix(".tmp")
