@@ -245,11 +245,14 @@ fn revisit_asks_answered_items_again_with_their_answers_as_defaults() {
 
 /// The engine over the project's evidence files (az CLI JSON), as the wizard runs it.
 fn checks_from_evidence(flavour: &'static str) -> readiness::plain::RunChecks {
+    checks_with(readiness::engine::SourceConfig {
+        evidence_dir: Some(common::data(&format!("evidence/{flavour}"))),
+        ..Default::default()
+    })
+}
+
+fn checks_with(config: readiness::engine::SourceConfig) -> readiness::plain::RunChecks {
     Box::new(move |_target| {
-        let config = readiness::engine::SourceConfig {
-            evidence_dir: Some(common::data(&format!("evidence/{flavour}"))),
-            ..Default::default()
-        };
         let checklist = checklist::load_file(&common::small_checklist()).unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime
@@ -331,5 +334,26 @@ fn a_passing_automatic_check_is_confirmed_without_questions() {
     assert_eq!(
         f.auto["net.private"].status,
         readiness::engine::AutoStatus::Pass
+    );
+}
+
+#[test]
+fn the_summary_says_which_automatic_items_were_skipped_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let mut opts = options(dir.path());
+    opts.checks = Some(checks_with(readiness::engine::SourceConfig {
+        arm_skipped_because: Some("Azure is not read in this run (--offline)".into()),
+        ..Default::default()
+    }));
+    let mut p = ScriptedPrompter::new(target_answers());
+    let _ = plain::run(&mut s, &mut p, &mut opts);
+    let transcript = p.transcript.join("\n");
+    assert!(
+        transcript.contains(
+            "Automatic checks: 0 pass · 0 fail · 0 could not check · 1 skipped · 5 manual.\n  \
+             skipped: Azure is not read in this run (--offline)"
+        ),
+        "{transcript}"
     );
 }

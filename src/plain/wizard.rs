@@ -373,11 +373,7 @@ fn run_checks(
     match checks(&session.signoff.target) {
         Ok(report) => {
             let records = crate::signoff::auto_records(&report);
-            let s = report.summary;
-            p.say(&format!(
-                "Automatic checks: {} pass · {} fail · {} could not check · {} manual.\n",
-                s.pass, s.fail, s.error, s.manual
-            ));
+            p.say(&checks_summary(&report));
             session.record_auto(records, None)?;
         }
         Err(message) => p.say(&format!(
@@ -385,6 +381,38 @@ fn run_checks(
         )),
     }
     Ok(())
+}
+
+/// One line of counts, then why any automatic item was skipped: "68 manual" alone would hide
+/// that `--offline` or a missing `--terraform-dir` left automatic items to the operator.
+fn checks_summary(report: &crate::engine::Report) -> String {
+    let skipped: Vec<&crate::engine::ItemResult> = report
+        .items
+        .iter()
+        .filter(|i| {
+            !i.checks.is_empty()
+                && i.checks
+                    .iter()
+                    .all(|c| c.status == crate::engine::CheckStatus::Skipped)
+        })
+        .collect();
+    let causes: std::collections::BTreeSet<&str> = skipped
+        .iter()
+        .flat_map(|i| i.checks.iter().filter_map(|c| c.cause.as_deref()))
+        .collect();
+    let s = report.summary;
+    let mut text = format!(
+        "Automatic checks: {} pass · {} fail · {} could not check",
+        s.pass, s.fail, s.error
+    );
+    if !skipped.is_empty() {
+        text.push_str(&format!(" · {} skipped", skipped.len()));
+    }
+    text.push_str(&format!(" · {} manual.\n", s.manual - skipped.len()));
+    for cause in causes {
+        text.push_str(&format!("  skipped: {cause}\n"));
+    }
+    text
 }
 
 fn ask_risk(
