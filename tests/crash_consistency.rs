@@ -384,7 +384,9 @@ fn a_read_only_directory_is_a_clear_error_and_nothing_changes() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
-        stderr.contains(&format!("cannot save {SIGNOFF}: Permission denied")),
+        stderr.contains(&format!(
+            "cannot save {SIGNOFF}: cannot create a temporary file in .: Permission denied"
+        )),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 
+use predicates::prelude::PredicateBooleanExt;
+
 use common::small;
 use readiness::signoff::{Status, parse};
 
@@ -427,4 +429,26 @@ fn answers_recorded_at_the_same_moment_by_different_processes_are_all_kept() {
         .filter(|id| !saved.items.contains_key(**id))
         .collect();
     assert!(missing.is_empty(), "answers lost: {missing:?}");
+}
+
+#[test]
+fn a_signoff_in_a_directory_that_does_not_exist_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    small(dir.path())
+        .args([
+            "--signoff",
+            "reviews/q4.toml",
+            "answer",
+            "net.private",
+            "--status",
+            "pass",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "cannot save reviews/q4.toml: cannot create a temporary file in reviews: \
+             No such file or directory",
+        ))
+        .stderr(predicates::str::contains(".tmp").not());
+    assert!(!dir.path().join("reviews").exists());
 }

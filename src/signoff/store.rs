@@ -150,7 +150,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".readiness-")
         .suffix(".tmp")
-        .tempfile_in(&dir)?;
+        .tempfile_in(&dir)
+        .map_err(|e| {
+            // Name the directory: tempfile's message ends with the random temporary name
+            // (" at path …"), which means nothing to the user.
+            let text = e.to_string();
+            let why = text.split(" at path ").next().unwrap_or(&text);
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot create a temporary file in {}: {why}", dir.display()),
+            )
+        })?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {
