@@ -221,6 +221,15 @@ impl Pty {
         self.wait_for("Before deployment");
         self.wait_for("q quit");
     }
+
+    /// From the overview: open the first phase and record pass on its first item.
+    fn pass_the_first_item(&mut self) {
+        self.wait_overview();
+        self.keys("\r");
+        self.wait_for("The API server is private");
+        self.keys("p");
+        self.wait_for("Saved ✔ pass for net.private");
+    }
 }
 
 impl Drop for Pty {
@@ -237,11 +246,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn pressing_p_saves_the_answer_and_q_quits_restoring_the_terminal() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut pty = Pty::small(dir.path(), &[], &[]);
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
-    pty.keys("p");
-    pty.wait_for("Saved ✔ pass for net.private");
+    pty.pass_the_first_item();
     pty.keys("q");
     let status = pty.wait_exit();
     assert!(status.success(), "exit {status:?}");
@@ -307,11 +312,7 @@ echo "wizard ended: $?""#;
     // Continued, it repaints everything and keys work.
     let repainted = &raw[stopped + back..];
     assert!(repainted.contains("\x1b[2J"), "cleared before repainting");
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
-    pty.keys("p");
-    pty.wait_for("Saved ✔ pass for net.private");
+    pty.pass_the_first_item();
     pty.keys("q");
     pty.wait_for_output("wizard ended: 0");
     assert_eq!(
