@@ -739,7 +739,14 @@ fn offline_skips_azure_and_says_so() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("Summary: 0 pass · 0 fail · 0 error · 68 manual"),
+        text.contains(
+            "Summary: 0 pass · 0 fail · 0 error · 68 manual (26 of them automatic, skipped)"
+        ),
+        "{text}"
+    );
+    // Each phase says which automatic items were skipped and why, apart from manual ones.
+    assert!(
+        text.contains("  6 automatic item(s) skipped: Azure is not read in this run (--offline)\n  6 automatic item(s) skipped: no --terraform-dir given\n  11 item(s) without an automatic check"),
         "{text}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--offline"));

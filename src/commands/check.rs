@@ -298,8 +298,13 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
     }
     for &phase in Phase::ALL {
         out.push_str(&format!("\n{}\n", phase.label()));
-        let mut manual = 0;
+        let (mut manual, mut skipped) = (0, std::collections::BTreeMap::<&str, usize>::new());
         for result in report.items.iter().filter(|i| i.phase == phase) {
+            if result.skipped() {
+                let cause = result.skip_causes().next().unwrap_or("no source for it");
+                *skipped.entry(cause).or_default() += 1;
+                continue;
+            }
             if result.status == AutoStatus::Manual {
                 manual += 1;
                 continue;
@@ -325,15 +330,25 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
                 }
             }
         }
+        for (cause, n) in skipped {
+            out.push_str(&format!("  {n} automatic item(s) skipped: {cause}\n"));
+        }
         if manual > 0 {
             out.push_str(&format!(
-                "  {manual} item(s) without an automatic result (answer them in the wizard)\n"
+                "  {manual} item(s) without an automatic check (answer them in the wizard)\n"
             ));
         }
     }
     let s = report.summary;
+    let skipped = report.items.iter().filter(|i| i.skipped()).count();
+    // `manual` counts the skipped items too (as the JSON does); the text says how many.
+    let of_which = if skipped > 0 {
+        format!(" ({skipped} of them automatic, skipped)")
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "\nSummary: {} pass · {} fail · {} error · {} manual\n",
+        "\nSummary: {} pass · {} fail · {} error · {} manual{of_which}\n",
         s.pass, s.fail, s.error, s.manual
     ));
     out

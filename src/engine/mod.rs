@@ -162,6 +162,22 @@ pub struct ItemResult {
     pub checks: Vec<CheckResult>,
 }
 
+impl ItemResult {
+    /// An automatic item none of whose sources this run read (`--offline`, no
+    /// `--terraform-dir`): `manual` in the summary, but not an item without checks.
+    pub fn skipped(&self) -> bool {
+        !self.checks.is_empty() && self.checks.iter().all(|c| c.status == CheckStatus::Skipped)
+    }
+
+    /// Why its checks were skipped, once each.
+    pub fn skip_causes(&self) -> impl Iterator<Item = &str> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Skipped)
+            .filter_map(|c| c.cause.as_deref())
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
     pub pass: usize,

@@ -386,20 +386,10 @@ fn run_checks(
 /// One line of counts, then why any automatic item was skipped: "68 manual" alone would hide
 /// that `--offline` or a missing `--terraform-dir` left automatic items to the operator.
 fn checks_summary(report: &crate::engine::Report) -> String {
-    let skipped: Vec<&crate::engine::ItemResult> = report
-        .items
-        .iter()
-        .filter(|i| {
-            !i.checks.is_empty()
-                && i.checks
-                    .iter()
-                    .all(|c| c.status == crate::engine::CheckStatus::Skipped)
-        })
-        .collect();
-    let causes: std::collections::BTreeSet<&str> = skipped
-        .iter()
-        .flat_map(|i| i.checks.iter().filter_map(|c| c.cause.as_deref()))
-        .collect();
+    let skipped: Vec<&crate::engine::ItemResult> =
+        report.items.iter().filter(|i| i.skipped()).collect();
+    let causes: std::collections::BTreeSet<&str> =
+        skipped.iter().flat_map(|i| i.skip_causes()).collect();
     let s = report.summary;
     let mut text = format!(
         "Automatic checks: {} pass · {} fail · {} could not check",
