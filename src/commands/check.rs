@@ -296,6 +296,7 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
             }
         }
     }
+    let mut details_shown = std::collections::HashSet::new();
     for &phase in Phase::ALL {
         out.push_str(&format!("\n{}\n", phase.label()));
         let (mut manual, mut skipped) = (0, std::collections::BTreeMap::<&str, usize>::new());
@@ -321,11 +322,12 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
                         out.push_str(&format!("      ✖ {} ({})\n", c.explain, c.source));
                         out.push_str(&format!("        observed: {}\n", compact(&c.observed)));
                     }
-                    CheckStatus::Error => out.push_str(&format!(
-                        "      ⚠ {}: {}\n",
+                    CheckStatus::Error => push_cause(
+                        &mut out,
                         c.source,
-                        c.cause.as_deref().unwrap_or("error")
-                    )),
+                        c.cause.as_deref().unwrap_or("error"),
+                        &mut details_shown,
+                    ),
                     _ => {}
                 }
             }
@@ -354,11 +356,61 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
     out
 }
 
+/// An error's cause under its check: the first line beside the source, further lines (an
+/// Azure credential chain explains itself over several) indented beneath it, and only the
+/// first time: when sign-in fails, every Azure check fails for the same reason.
+fn push_cause<'a>(
+    out: &mut String,
+    source: &str,
+    cause: &'a str,
+    details_shown: &mut std::collections::HashSet<&'a str>,
+) {
+    let (first, details) = cause.split_once('\n').unwrap_or((cause, ""));
+    out.push_str(&format!("      ⚠ {source}: {first}\n"));
+    let details = details.trim_end();
+    if details.is_empty() {
+        return;
+    }
+    if details_shown.insert(details) {
+        for line in details.lines() {
+            out.push_str(&format!("          {line}\n"));
+        }
+    } else {
+        out.push_str("          (the same details as above)\n");
+    }
+}
+
 fn compact(v: &serde_json::Value) -> String {
     let text = v.to_string();
     if text.chars().count() > 300 {
         format!("{}…", text.chars().take(300).collect::<String>())
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_cause;
+
+    #[test]
+    fn a_cause_explained_over_several_lines_is_explained_once() {
+        let sign_in = "could not get an Azure token: several credentials failed:\n\
+                       AzureCliCredential: az not found on PATH\n\
+                       AzureDeveloperCliCredential: azd not found on PATH\n";
+        let mut out = String::new();
+        let mut shown = std::collections::HashSet::new();
+        push_cause(&mut out, "arm:aks", sign_in, &mut shown);
+        push_cause(&mut out, "arm:key-vault", sign_in, &mut shown);
+        push_cause(&mut out, "terraform", "main.tf:3:1: unexpected token", &mut shown);
+        assert_eq!(
+            out,
+            "      ⚠ arm:aks: could not get an Azure token: several credentials failed:\n\
+             \x20         AzureCliCredential: az not found on PATH\n\
+             \x20         AzureDeveloperCliCredential: azd not found on PATH\n\
+             \x20     ⚠ arm:key-vault: could not get an Azure token: several credentials failed:\n\
+             \x20         (the same details as above)\n\
+             \x20     ⚠ terraform: main.tf:3:1: unexpected token\n"
+        );
     }
 }

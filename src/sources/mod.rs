@@ -86,7 +86,10 @@ impl fmt::Display for Cause {
             Cause::BadResponse { resource, detail } => {
                 write!(f, "unexpected answer reading {resource}: {detail}")
             }
-            Cause::Credential { detail } => write!(f, "could not get an Azure token: {detail}"),
+            Cause::Credential { detail } => write!(
+                f,
+                "could not get an Azure token (sign in with `az login`, or choose a credential with --auth): {detail}"
+            ),
             Cause::Local { detail } => f.write_str(detail),
         }
     }
