@@ -165,7 +165,8 @@ screens! {
     overview => vec![];
     overview_second_phase => vec![key('j')];
     items => vec![code(KeyCode::Enter)];
-    items_filtered_open => vec![key('j'), code(KeyCode::Enter), key('/'), key('j'), code(KeyCode::Enter)];
+    items_filtered_open => vec![key('j'), code(KeyCode::Enter), key('/'), key('j'), key('j'), code(KeyCode::Enter)];
+    items_search => vec![code(KeyCode::Enter), key('/'), key('j'), code(KeyCode::Enter), key('p'), key('r'), key('i'), key('v')];
     filter_picker => vec![code(KeyCode::Enter), key('/')];
     detail => vec![code(KeyCode::Enter), code(KeyCode::Enter)];
     detail_risk_accepted => vec![key('j'), code(KeyCode::Enter), key('j'), code(KeyCode::Enter)];

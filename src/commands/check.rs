@@ -402,7 +402,12 @@ mod tests {
         let mut shown = std::collections::HashSet::new();
         push_cause(&mut out, "arm:aks", sign_in, &mut shown);
         push_cause(&mut out, "arm:key-vault", sign_in, &mut shown);
-        push_cause(&mut out, "terraform", "main.tf:3:1: unexpected token", &mut shown);
+        push_cause(
+            &mut out,
+            "terraform",
+            "main.tf:3:1: unexpected token",
+            &mut shown,
+        );
         assert_eq!(
             out,
             "      ⚠ arm:aks: could not get an Azure token: several credentials failed:\n\

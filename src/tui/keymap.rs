@@ -14,7 +14,10 @@ pub enum Context {
     Items,
     Detail,
     Form,
+    /// Typing in a field: shared by the forms and the search field.
+    TextEdit,
     Target,
+    Search,
     Review,
     Picker,
     Help,
@@ -22,13 +25,15 @@ pub enum Context {
 
 impl Context {
     /// In help order.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Overview,
         Context::Items,
         Context::Detail,
         Context::Form,
+        Context::TextEdit,
         Context::Target,
+        Context::Search,
         Context::Review,
         Context::Picker,
         Context::Help,
@@ -41,7 +46,9 @@ impl Context {
             Context::Items => "Items of a phase",
             Context::Detail => "Item detail",
             Context::Form => "Forms (answer, target, sign)",
+            Context::TextEdit => "Typing in a field (forms, search)",
             Context::Target => "Target",
+            Context::Search => "Search (from the filter list: matching text…)",
             Context::Review => "Review and sign",
             Context::Picker => "Pick lists (filter, discovered values)",
             Context::Help => "Help",
@@ -50,18 +57,23 @@ impl Context {
 
     /// Text-entry contexts: plain characters are typed, so global letter keys do not apply.
     pub fn takes_text(self) -> bool {
-        matches!(self, Context::Form | Context::Target)
+        matches!(
+            self,
+            Context::Form | Context::TextEdit | Context::Target | Context::Search
+        )
     }
 
     /// Contexts consulted, in order, before `Global`.
     fn chain(self) -> &'static [Context] {
         match self {
-            Context::Target => &[Context::Target, Context::Form],
+            Context::Target => &[Context::Target, Context::Form, Context::TextEdit],
+            Context::Search => &[Context::Search, Context::TextEdit],
             Context::Global => &[],
             Context::Overview => &[Context::Overview],
             Context::Items => &[Context::Items],
             Context::Detail => &[Context::Detail],
-            Context::Form => &[Context::Form],
+            Context::Form => &[Context::Form, Context::TextEdit],
+            Context::TextEdit => &[Context::TextEdit],
             Context::Review => &[Context::Review],
             Context::Picker => &[Context::Picker],
             Context::Help => &[Context::Help],
@@ -258,7 +270,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Items, [ch('e')], A::Edit, "edit status, note and evidence", "edit"),
     bind!(Items, [ch('r')], A::Rerun, "re-run this item's automatic checks"),
     bind!(Items, [ch('R')], A::RerunAll, "re-run every automatic check"),
-    bind!(Items, [ch('/')], A::Filter, "filter: all, open, needs review, failing, manual, automatic, by category", "filter"),
+    bind!(Items, [ch('/')], A::Filter, "filter: all, matching text, open, needs review, failing, manual, automatic, by category", "filter"),
     bind!(Items, [code(K::Left), ch('h')], A::PrevPhase, "previous phase"),
     bind!(Items, [code(K::Right), ch('l')], A::NextPhase, "next phase"),
     bind!(Items, [ch('t')], A::Target, "edit the deployment target"),
@@ -283,24 +295,28 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Form, [code(K::Tab), code(K::Down)], A::NextField, "next field", "next field"),
     bind!(Form, [code(K::BackTab), code(K::Up)], A::PrevField, "previous field"),
     bind!(Form, [code(K::Enter)], A::Submit, "save (validated first)", "save"),
-    bind!(Form, [code(K::Left)], A::Left, "cursor left; on Status: previous status"),
-    bind!(Form, [code(K::Right)], A::Right, "cursor right; on Status: next status"),
-    bind!(Form, [code(K::Home), ctrl('a')], A::LineStart, "start of the field"),
-    bind!(Form, [code(K::End), ctrl('e')], A::LineEnd, "end of the field"),
-    bind!(Form, [code(K::Backspace)], A::Backspace, "delete before the cursor"),
-    bind!(Form, [code(K::Delete)], A::Delete, "delete under the cursor"),
-    bind!(Form, [ctrl('u')], A::ClearField, "clear the field"),
+    bind!(Form, [code(K::Esc)], A::Back, "cancel (nothing is saved)", "cancel"),
+    // Typing in a field.
+    bind!(TextEdit, [code(K::Left)], A::Left, "cursor left; on Status: previous status"),
+    bind!(TextEdit, [code(K::Right)], A::Right, "cursor right; on Status: next status"),
+    bind!(TextEdit, [code(K::Home), ctrl('a')], A::LineStart, "start of the field"),
+    bind!(TextEdit, [code(K::End), ctrl('e')], A::LineEnd, "end of the field"),
+    bind!(TextEdit, [code(K::Backspace)], A::Backspace, "delete before the cursor"),
+    bind!(TextEdit, [code(K::Delete)], A::Delete, "delete under the cursor"),
+    bind!(TextEdit, [ctrl('u')], A::ClearField, "clear the field"),
     Binding {
-        context: Context::Form,
+        context: Context::TextEdit,
         keys: &[],
         keys_label: Some("letters"),
         action: None,
         desc: "type into the focused field; on Status, p f n a choose the status",
         hint: None,
     },
-    bind!(Form, [code(K::Esc)], A::Back, "cancel (nothing is saved)", "cancel"),
     // Target.
     bind!(Target, [code(K::F(2))], A::Pick, "pick a value discovered in Azure for the focused field", "pick discovered"),
+    // Search.
+    bind!(Search, [code(K::Enter)], A::Submit, "keep the text filter (empty: show all)", "keep"),
+    bind!(Search, [code(K::Esc)], A::Back, "cancel: the filter before comes back", "cancel"),
     // Review and sign.
     bind!(Review, [code(K::Up), ch('k')], A::Up, "scroll up"),
     bind!(Review, [code(K::Down), ch('j')], A::Down, "scroll down", "scroll"),

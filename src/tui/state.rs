@@ -173,6 +173,9 @@ pub enum Filter {
     Manual,
     Automatic,
     Category(String),
+    /// Items whose id, title, category or guidance contain the text (any case); empty in
+    /// the filter picker, where choosing it opens the search field.
+    Text(String),
 }
 
 impl Filter {
@@ -185,6 +188,8 @@ impl Filter {
             Filter::Manual => "manual".into(),
             Filter::Automatic => "automatic".into(),
             Filter::Category(c) => format!("category {c}"),
+            Filter::Text(q) if q.is_empty() => "matching text…".into(),
+            Filter::Text(q) => format!("matching \"{q}\""),
         }
     }
 }
@@ -339,15 +344,30 @@ pub struct Picker {
 /// lists are drawn over the screen below them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
-    Overview { phase: usize },
+    Overview {
+        phase: usize,
+    },
+    /// Typing a text filter over the items list below, which follows every keystroke;
+    /// Esc puts `previous` back.
+    Search {
+        query: TextField,
+        previous: Filter,
+    },
     Items(ItemsView),
-    Detail { item: String, scroll: u16 },
+    Detail {
+        item: String,
+        scroll: u16,
+    },
     Answer(AnswerForm),
     Target(TargetForm),
-    Review { scroll: u16 },
+    Review {
+        scroll: u16,
+    },
     Sign(SignForm),
     Pick(Picker),
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
 }
 
 impl Screen {
@@ -357,6 +377,7 @@ impl Screen {
             Screen::Items(_) => Context::Items,
             Screen::Detail { .. } => Context::Detail,
             Screen::Answer(_) | Screen::Sign(_) => Context::Form,
+            Screen::Search { .. } => Context::Search,
             Screen::Target(_) => Context::Target,
             Screen::Review { .. } => Context::Review,
             Screen::Pick(_) => Context::Picker,
@@ -366,7 +387,10 @@ impl Screen {
 
     /// Drawn over the screen below.
     pub fn is_popup(&self) -> bool {
-        matches!(self, Screen::Answer(_) | Screen::Sign(_) | Screen::Pick(_))
+        matches!(
+            self,
+            Screen::Answer(_) | Screen::Sign(_) | Screen::Pick(_) | Screen::Search { .. }
+        )
     }
 }
 
@@ -623,6 +647,12 @@ impl State {
             Filter::Manual => !item.is_automated(),
             Filter::Automatic => item.is_automated(),
             Filter::Category(c) => item.category == *c,
+            Filter::Text(q) => {
+                let q = q.to_lowercase();
+                [&item.id, &item.title, &item.category, &item.guidance]
+                    .iter()
+                    .any(|text| text.to_lowercase().contains(&q))
+            }
         }
     }
 
@@ -1243,6 +1273,7 @@ fn on_key(state: &mut State, event: &KeyEvent) -> Vec<Effect> {
         Screen::Target(form) => target_key(state, form, action, key),
         Screen::Review { scroll } => review_key(state, scroll, action),
         Screen::Sign(form) => sign_key(state, form, action, key),
+        Screen::Search { query, previous } => search_key(state, query, previous, action, key),
         Screen::Pick(picker) => pick_key(state, picker, action),
         Screen::Help { scroll } => help_key(state, scroll, action),
     };
@@ -1403,6 +1434,7 @@ fn items_key(state: &mut State, mut view: ItemsView, action: Option<Action>) -> 
         Some(Action::Filter) => {
             let mut filters = vec![
                 Filter::All,
+                Filter::Text(String::new()),
                 Filter::Open,
                 Filter::Review,
                 Filter::Failing,
@@ -1417,7 +1449,10 @@ fn items_key(state: &mut State, mut view: ItemsView, action: Option<Action>) -> 
             categories.sort();
             categories.dedup();
             filters.extend(categories.into_iter().map(Filter::Category));
-            let selected = filters.iter().position(|f| *f == view.filter).unwrap_or(0);
+            let selected = match &view.filter {
+                Filter::Text(_) => 1,
+                current => filters.iter().position(|f| f == current).unwrap_or(0),
+            };
             let picker = Picker {
                 title: "Show items".into(),
                 options: filters.iter().map(Filter::label).collect(),
@@ -1700,6 +1735,53 @@ fn sign_key(state: &mut State, mut form: SignForm, action: Option<Action>, key: 
     Step::stay(Screen::Sign(form))
 }
 
+fn search_key(
+    state: &mut State,
+    mut query: TextField,
+    previous: Filter,
+    action: Option<Action>,
+    key: Key,
+) -> Step {
+    // The items list is the screen below, now the top of the stack.
+    let set_filter = |state: &mut State, filter: Filter| {
+        if let Some(Screen::Items(view)) = state.screens.last_mut() {
+            view.filter = filter;
+            view.selected = 0;
+        }
+    };
+    match action {
+        Some(Action::Submit) => {
+            if query.value.trim().is_empty() {
+                set_filter(state, Filter::All);
+            }
+            return Step::close();
+        }
+        Some(Action::Back) => {
+            set_filter(state, previous);
+            return Step::close();
+        }
+        Some(Action::Help) => {
+            return Step::stay(Screen::Search { query, previous }).open(Screen::Help { scroll: 0 });
+        }
+        Some(Action::Quit) => {
+            return Step::stay(Screen::Search { query, previous }).effects(vec![Effect::Quit]);
+        }
+        _ => {
+            edit(&mut query, action, key);
+            let text = query.value.trim().to_string();
+            set_filter(
+                state,
+                if text.is_empty() {
+                    Filter::All
+                } else {
+                    Filter::Text(text)
+                },
+            );
+        }
+    }
+    Step::stay(Screen::Search { query, previous })
+}
+
 fn pick_key(state: &mut State, mut picker: Picker, action: Option<Action>) -> Step {
     let last = picker.options.len().saturating_sub(1);
     match action {
@@ -1709,9 +1791,22 @@ fn pick_key(state: &mut State, mut picker: Picker, action: Option<Action>) -> St
             // Applies to the screen below, which is now the top of the stack.
             match (&picker.purpose, state.screens.last_mut()) {
                 (PickFor::Filter(filters), Some(Screen::Items(view))) => {
-                    if let Some(f) = filters.get(picker.selected) {
-                        view.filter = f.clone();
-                        view.selected = 0;
+                    match filters.get(picker.selected) {
+                        Some(Filter::Text(_)) => {
+                            let query = match &view.filter {
+                                Filter::Text(q) => q.clone(),
+                                _ => String::new(),
+                            };
+                            return Step::close().open(Screen::Search {
+                                query: TextField::new(query),
+                                previous: view.filter.clone(),
+                            });
+                        }
+                        Some(f) => {
+                            view.filter = f.clone();
+                            view.selected = 0;
+                        }
+                        None => {}
                     }
                 }
                 (PickFor::TargetField(i), Some(Screen::Target(form))) => {

@@ -120,6 +120,18 @@ fn items_view(s: &State) -> ItemsView {
     }
 }
 
+/// The items list, on top or under a popup (the search field).
+fn items_below(s: &State) -> ItemsView {
+    s.screens
+        .iter()
+        .rev()
+        .find_map(|screen| match screen {
+            Screen::Items(v) => Some(v.clone()),
+            _ => None,
+        })
+        .expect("an items list")
+}
+
 fn form(s: &State) -> AnswerForm {
     match s.top() {
         Screen::Answer(f) => f.clone(),
@@ -326,7 +338,7 @@ fn after_a_save_the_list_moves_to_the_next_item() {
     let mut s = state();
     s.signoff.items.clear();
     send(&mut s, [c(KeyCode::Enter), k('/')]);
-    send(&mut s, [k('j'), c(KeyCode::Enter)]);
+    send(&mut s, [k('j'), k('j'), c(KeyCode::Enter)]);
     assert_eq!(items_view(&s).filter, Filter::Open);
     let msg = saved("net.private", Status::Fail, &s);
     send(&mut s, [msg]);
@@ -402,6 +414,7 @@ fn the_filter_offers_states_and_categories() {
             p.options,
             [
                 "all",
+                "matching text…",
                 "open",
                 "needs review",
                 "failing",
@@ -414,11 +427,11 @@ fn the_filter_offers_states_and_categories() {
         other => panic!("{other:?}"),
     }
     for (downs, filter, ids) in [
-        (2, Filter::Review, vec![]),
-        (3, Filter::Failing, vec!["net.private", "gov.assessment"]),
-        (4, Filter::Manual, vec!["gov.assessment"]),
-        (5, Filter::Automatic, vec!["net.private"]),
-        (7, Filter::Category("network".into()), vec!["net.private"]),
+        (3, Filter::Review, vec![]),
+        (4, Filter::Failing, vec!["net.private", "gov.assessment"]),
+        (5, Filter::Manual, vec!["gov.assessment"]),
+        (6, Filter::Automatic, vec!["net.private"]),
+        (8, Filter::Category("network".into()), vec!["net.private"]),
     ] {
         let mut s = state();
         send(&mut s, [c(KeyCode::Enter), k('/')]);
@@ -432,6 +445,56 @@ fn the_filter_offers_states_and_categories() {
     // Esc closes the filter without changing it.
     let mut s = state();
     send(&mut s, [c(KeyCode::Enter), k('/'), k('j'), c(KeyCode::Esc)]);
+    assert_eq!(items_view(&s).filter, Filter::All);
+}
+
+#[test]
+fn searching_filters_the_list_as_the_operator_types() {
+    let open_search = |s: &mut State| {
+        send(s, [c(KeyCode::Enter), k('/'), k('j'), c(KeyCode::Enter)]);
+        assert!(matches!(s.top(), Screen::Search { .. }), "{:?}", s.top());
+    };
+    let shown = |s: &State| -> Vec<String> {
+        let view = items_below(s);
+        s.visible(&view).iter().map(|i| i.id.clone()).collect()
+    };
+    let mut s = state();
+    open_search(&mut s);
+    // Letters are text here (j and q too); the list below follows every keystroke, matching
+    // ids, titles, categories and guidance in any case.
+    send(&mut s, "GOV".chars().map(k));
+    assert_eq!(items_below(&s).filter, Filter::Text("GOV".into()));
+    assert_eq!(shown(&s), ["gov.assessment"]);
+    send(
+        &mut s,
+        [
+            c(KeyCode::Backspace),
+            c(KeyCode::Backspace),
+            c(KeyCode::Backspace),
+        ],
+    );
+    assert_eq!(items_below(&s).filter, Filter::All);
+    send(&mut s, "api server".chars().map(k));
+    assert_eq!(shown(&s), ["net.private"]);
+    // Enter keeps it, and the title says so.
+    send(&mut s, [c(KeyCode::Enter)]);
+    assert!(matches!(s.top(), Screen::Items(_)));
+    assert_eq!(items_view(&s).filter.label(), "matching \"api server\"");
+    // The filter list opens on it, and the search field again on that text; Esc puts back
+    // the filter from before.
+    send(&mut s, [k('/'), c(KeyCode::Enter)]);
+    match s.top() {
+        Screen::Search { query, .. } => assert_eq!(query.value, "api server"),
+        other => panic!("{other:?}"),
+    }
+    send(&mut s, "zzz".chars().map(k));
+    assert!(shown(&s).is_empty());
+    send(&mut s, [c(KeyCode::Esc)]);
+    assert_eq!(items_view(&s).filter, Filter::Text("api server".into()));
+    // Nothing typed and Enter: every item again.
+    let mut s = state();
+    open_search(&mut s);
+    send(&mut s, [c(KeyCode::Enter)]);
     assert_eq!(items_view(&s).filter, Filter::All);
 }
 
@@ -942,11 +1005,11 @@ fn pick_lists_move_clamp_help_and_quit() {
     send(&mut s, [c(KeyCode::Up), k('k')]);
     assert_eq!(selected(&s), 0);
     send(&mut s, (0..20).map(|_| c(KeyCode::Down)));
-    assert_eq!(selected(&s), 7);
+    assert_eq!(selected(&s), 8);
     send(&mut s, [k('?')]);
     assert!(matches!(s.top(), Screen::Help { .. }));
     send(&mut s, [k('q')]);
-    assert_eq!(selected(&s), 7);
+    assert_eq!(selected(&s), 8);
     assert!(is_quit(&send(&mut s, [k('q')])));
 }
 
@@ -999,7 +1062,8 @@ fn in_context(context: Context) -> State {
         Context::Global | Context::Overview => vec![],
         Context::Items => vec![c(KeyCode::Enter)],
         Context::Detail => vec![c(KeyCode::Enter), c(KeyCode::Enter)],
-        Context::Form => vec![c(KeyCode::Enter), k('e')],
+        Context::Form | Context::TextEdit => vec![c(KeyCode::Enter), k('e')],
+        Context::Search => vec![c(KeyCode::Enter), k('/'), k('j'), c(KeyCode::Enter)],
         Context::Target => vec![k('t')],
         Context::Review => vec![k('s')],
         Context::Picker => vec![c(KeyCode::Enter), k('/')],

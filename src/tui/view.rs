@@ -254,7 +254,7 @@ fn draw_screen(state: &State, screen: &Screen, frame: &mut Frame, area: Rect) ->
             *scroll,
         ),
         // Popups without a screen below (not reachable): draw them on the body.
-        Screen::Answer(_) | Screen::Sign(_) | Screen::Pick(_) => {
+        Screen::Answer(_) | Screen::Sign(_) | Screen::Pick(_) | Screen::Search { .. } => {
             draw_popup(state, screen, frame, area)
         }
     }
@@ -265,6 +265,7 @@ fn draw_popup(state: &State, screen: &Screen, frame: &mut Frame, area: Rect) -> 
         Screen::Answer(form) => answer_form(state, form, frame, area),
         Screen::Sign(form) => sign_form(state, form, frame, area),
         Screen::Pick(picker) => pick(state, picker, frame, area),
+        Screen::Search { query, .. } => search(state, query, frame, area),
         other => draw_screen(state, other, frame, area),
     }
 }
@@ -1222,6 +1223,51 @@ fn target(state: &State, form: &TargetForm, frame: &mut Frame, area: Rect) -> Po
     }
     frame.render_widget(Paragraph::new(info), rows[2 + TARGET_FIELDS.len()]);
     cursor
+}
+
+/// The search field, low over the items list so the list it filters stays in view.
+fn search(
+    state: &State,
+    query: &super::field::TextField,
+    frame: &mut Frame,
+    area: Rect,
+) -> Position {
+    let t = state.theme;
+    let width = area.width.saturating_sub(4).min(72);
+    let matching = match state.screens.iter().rev().find_map(|s| match s {
+        Screen::Items(view) => Some(view),
+        _ => None,
+    }) {
+        Some(view) => {
+            let shown = state.visible(view).len();
+            let all = state.checklist.items_in(view.phase).count();
+            format!("{shown} of {all} items match · Enter keep · Esc cancel")
+        }
+        None => "Enter keep · Esc cancel".to_string(),
+    };
+    // Above the list's bottom border, which stays whole.
+    let [_, low, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(4.min(area.height)),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let inner = popup(frame, low, width, 4, " Search items ".to_string());
+    let [field, hint] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(Line::styled(matching, t.dim())), hint);
+    field_row(
+        state,
+        frame,
+        field,
+        FieldRow {
+            label: "Text",
+            focused: true,
+            field: Some(query),
+            value: Line::raw(""),
+            placeholder: "in the id, title, category or guidance",
+        },
+    )
 }
 
 fn pick(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) -> Position {
