@@ -322,6 +322,40 @@ echo "wizard ended: $?""#;
 }
 
 #[test]
+fn an_answer_recorded_by_another_process_shows_up_in_the_open_wizard() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.pass_the_first_item();
+    // A second `readiness` (a script, a colleague's scheduled run) answers another item.
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_readiness"))
+        .current_dir(dir.path())
+        .env("READINESS_NOW", common::NOW)
+        .args(["--checklist"])
+        .arg(common::small_checklist())
+        .args(["--signoff", "signoff.toml", "answer", "gov.assessment"])
+        .args(["--status", "fail", "--by", "bob"])
+        .status()
+        .expect("readiness answer runs");
+    assert!(status.success());
+    pty.wait_for("changed outside this wizard");
+    pty.wait_until("the other answer in the list", |s| {
+        s.contents()
+            .lines()
+            .any(|l| l.contains("✖ fail") && l.contains("A security assessment"))
+    });
+    // Both answers are in the file, and the wizard's next save keeps the other one.
+    pty.keys("n");
+    pty.wait_for("Saved – n/a for gov.assessment");
+    pty.quit();
+    let saved = pty.signoff();
+    assert_eq!(
+        saved.items["net.private"].status,
+        readiness::signoff::Status::Pass
+    );
+    assert_eq!(saved.items["gov.assessment"].answered_by, "alice");
+}
+
+#[test]
 fn reopening_resumes_on_the_same_phase_and_item() {
     let dir = tempfile::tempdir().expect("tempdir");
     {

@@ -220,6 +220,31 @@ fn spawn_input(tx: Sender<Msg>, stop: Arc<AtomicBool>) {
     });
 }
 
+/// Watches the sign-off on disk: when its modification time or size changes (another
+/// `readiness` recorded an answer, an editor saved, a `git pull`), it tells the loop, which
+/// reads it again. A poll once a second: cheap, and the same on every file system.
+fn spawn_signoff_watch(path: PathBuf, tx: Sender<Msg>, stop: Arc<AtomicBool>) {
+    let stamp = |path: &Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.modified().ok(), m.len()))
+    };
+    std::thread::spawn(move || {
+        let mut seen = stamp(&path);
+        while !stop.load(Ordering::SeqCst) {
+            std::thread::park_timeout(Duration::from_secs(1));
+            let now = stamp(&path);
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            if tx.send(Msg::SignoffTouched).is_err() {
+                return;
+            }
+        }
+    });
+}
+
 /// SIGTERM, SIGHUP and SIGINT become a message, so the loop ends and restores the terminal.
 /// The handlers are registered before this returns.
 #[cfg(unix)]
@@ -368,6 +393,19 @@ fn execute(effect: Effect, session: &mut Session) -> Option<Msg> {
     }
 }
 
+/// The sign-off as it is on disk now, kept in the session too, so checks started from now
+/// on read the target as it is there.
+fn reread(session: &mut Session) -> Result<crate::signoff::SignOff, String> {
+    let signoff = match crate::signoff::store::load(&session.path) {
+        Ok(Some(loaded)) => loaded.signoff,
+        // Moved away: the next answer starts a new file, as on a first run.
+        Ok(None) => crate::signoff::SignOff::default(),
+        Err(e) => return Err(e.to_string()),
+    };
+    session.signoff = signoff.clone();
+    Ok(signoff)
+}
+
 /// Runs the full-screen wizard until the operator quits.
 pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
     let state_dir = resume::state_dir();
@@ -414,6 +452,7 @@ pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
         .and_then(|mut guard| {
             let stop = Arc::new(AtomicBool::new(false));
             spawn_input(tx.clone(), stop.clone());
+            spawn_signoff_watch(session.path.clone(), tx.clone(), stop.clone());
             let result = event_loop(
                 &mut guard.terminal,
                 &mut state,
@@ -501,6 +540,10 @@ fn event_loop(
                     None => {}
                 }
             }
+            let msg = match msg {
+                Msg::SignoffTouched => Msg::SignoffOnDisk(reread(session)),
+                other => other,
+            };
             for effect in update(state, msg) {
                 match effect {
                     Effect::Quit => return Ok(()),

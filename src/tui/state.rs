@@ -90,6 +90,12 @@ pub enum Msg {
         run: u64,
         result: Result<Report, ChecksFailed>,
     },
+    /// The sign-off file's modification time or size changed. The runtime reads it, on the
+    /// thread that also saves (so never a stale read), and passes on [`Msg::SignoffOnDisk`].
+    SignoffTouched,
+    /// The sign-off as it is on disk after a change (another `readiness`, an editor, a
+    /// `git pull`), or why it no longer reads. Our own saves come back here too, unchanged.
+    SignoffOnDisk(Result<SignOff, String>),
     /// SIGTERM, SIGHUP or SIGINT: leave, restoring the terminal.
     Signal(String),
 }
@@ -1151,6 +1157,26 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
                 Err(e) => state.say(Tone::Error, format!("The attestation was not written: {e}")),
             }
+            Vec::new()
+        }
+        Msg::SignoffTouched => Vec::new(),
+        Msg::SignoffOnDisk(Ok(signoff)) => {
+            if signoff != state.signoff {
+                state.signoff = signoff;
+                state.say(
+                    Tone::Info,
+                    "The sign-off was changed outside this wizard; the screen shows it as it is now.",
+                );
+            }
+            Vec::new()
+        }
+        Msg::SignoffOnDisk(Err(e)) => {
+            state.say(
+                Tone::Error,
+                format!(
+                    "The sign-off was changed outside this wizard and no longer reads ({e}); answers cannot be saved until it is fixed."
+                ),
+            );
             Vec::new()
         }
         Msg::AutoRecorded(result) => {

@@ -1169,6 +1169,38 @@ fn ctrl_z_suspends_from_any_screen_and_keeps_the_draft() {
     assert!(is_suspend(&send(&mut s, [ctrl('z')])));
 }
 
+#[test]
+fn a_signoff_changed_on_disk_is_shown_as_it_is_now() {
+    let mut s = state();
+    // Our own save coming back: nothing to say.
+    let same = s.signoff.clone();
+    send(&mut s, [Msg::SignoffOnDisk(Ok(same))]);
+    assert_eq!(s.message, None);
+    // Someone else's answer: shown, and said.
+    let mut theirs = s.signoff.clone();
+    theirs
+        .items
+        .insert("mon.audit-logs".into(), answer(Status::Fail, "seen by bob"));
+    send(&mut s, [Msg::SignoffOnDisk(Ok(theirs.clone()))]);
+    assert_eq!(s.signoff, theirs);
+    assert!(
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.tone == Tone::Info && m.text.contains("changed outside"))
+    );
+    // A file that no longer reads keeps what was shown and says why saving will fail.
+    send(
+        &mut s,
+        [Msg::SignoffOnDisk(Err("s.toml:3:1: expected `=`".into()))],
+    );
+    assert_eq!(s.signoff, theirs);
+    assert!(
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.tone == Tone::Error && m.text.contains("s.toml:3:1"))
+    );
+}
+
 // ── Checks, signals, resume ─────────────────────────────────────────────────────────────
 
 fn report(status: CheckStatus) -> Report {
