@@ -224,16 +224,11 @@ fn spawn_input(tx: Sender<Msg>, stop: Arc<AtomicBool>) {
 /// `readiness` recorded an answer, an editor saved, a `git pull`), it tells the loop, which
 /// reads it again. A poll once a second: cheap, and the same on every file system.
 fn spawn_signoff_watch(path: PathBuf, tx: Sender<Msg>, stop: Arc<AtomicBool>) {
-    let stamp = |path: &Path| {
-        std::fs::metadata(path)
-            .ok()
-            .map(|m| (m.modified().ok(), m.len()))
-    };
     std::thread::spawn(move || {
-        let mut seen = stamp(&path);
+        let mut seen = file_stamp(&path);
         while !stop.load(Ordering::SeqCst) {
             std::thread::park_timeout(Duration::from_secs(1));
-            let now = stamp(&path);
+            let now = file_stamp(&path);
             if now == seen {
                 continue;
             }
@@ -243,6 +238,19 @@ fn spawn_signoff_watch(path: PathBuf, tx: Sender<Msg>, stop: Arc<AtomicBool>) {
             }
         }
     });
+}
+
+/// What tells one version of the file from another: every save renames a new file into
+/// place, so the inode changes even when the time and size do not.
+type FileStamp = (u64, Option<std::time::SystemTime>, u64);
+
+fn file_stamp(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((inode, meta.modified().ok(), meta.len()))
 }
 
 /// SIGTERM, SIGHUP and SIGINT become a message, so the loop ends and restores the terminal.
@@ -500,6 +508,8 @@ fn event_loop(
     let mut last_position = state.position();
     let mut checks: Option<tokio::task::JoinHandle<()>> = None;
     let mut seen_key = false;
+    // The sign-off as this wizard last wrote it, to tell its own saves from others'.
+    let mut own_save = file_stamp(&session.path);
     let tick = Duration::from_millis(100);
     let mut next_tick = Instant::now() + tick;
 
@@ -541,6 +551,8 @@ fn event_loop(
                 }
             }
             let msg = match msg {
+                // Our own save needs no second reading: its result is already here.
+                Msg::SignoffTouched if file_stamp(&session.path) == own_save => continue,
                 Msg::SignoffTouched => Msg::SignoffOnDisk(reread(session)),
                 other => other,
             };
@@ -567,7 +579,10 @@ fn event_loop(
                             only,
                         ));
                     }
-                    other => queue.extend(execute(other, session)),
+                    other => {
+                        queue.extend(execute(other, session));
+                        own_save = file_stamp(&session.path);
+                    }
                 }
             }
         }
