@@ -223,7 +223,10 @@ pub fn build(
                 override_reason: answer.and_then(|a| a.override_reason.clone()),
             };
             match answer.map(|a| a.status) {
-                None | Some(Status::Fail) => open_actions.push(info.clone()),
+                None | Some(Status::Fail) => open_actions.push((
+                    crate::signoff::open_action_rank(item.severity, mark),
+                    info.clone(),
+                )),
                 Some(Status::RiskAccepted) => accepted_risks.push(info.clone()),
                 _ => {}
             }
@@ -285,7 +288,10 @@ pub fn build(
             counts: totals,
         },
         phases,
-        open_actions,
+        open_actions: {
+            open_actions.sort_by_key(|(rank, _)| *rank);
+            open_actions.into_iter().map(|(_, info)| info).collect()
+        },
         accepted_risks,
         // Inside an HTML comment: no character of a name may close it.
         statuses_json: serde_json::to_string(&statuses)

@@ -277,6 +277,15 @@ impl Mark {
     }
 }
 
+/// Where an open action stands in the lists reviewers read: the most severe first, failures
+/// before items not answered yet; sort stably, so checklist order breaks ties.
+pub fn open_action_rank(
+    severity: Option<crate::checklist::Severity>,
+    mark: Mark,
+) -> (std::cmp::Reverse<Option<crate::checklist::Severity>>, bool) {
+    (std::cmp::Reverse(severity), mark != Mark::Fail)
+}
+
 impl fmt::Display for Mark {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.glyph(), self.word())
@@ -288,5 +297,36 @@ impl SignOff {
         self.items
             .get(item_id)
             .map_or(Mark::Open, |a| a.status.mark())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Mark, open_action_rank};
+    use crate::checklist::Severity;
+
+    #[test]
+    fn open_actions_rank_the_most_severe_first_then_failures() {
+        let mut actions = [
+            ("unrated", None, Mark::Open),
+            ("medium open", Some(Severity::Medium), Mark::Open),
+            ("low fail", Some(Severity::Low), Mark::Fail),
+            ("medium fail", Some(Severity::Medium), Mark::Fail),
+            ("critical open", Some(Severity::Critical), Mark::Open),
+            ("medium open 2", Some(Severity::Medium), Mark::Open),
+        ];
+        actions.sort_by_key(|(_, severity, mark)| open_action_rank(*severity, *mark));
+        let order: Vec<&str> = actions.iter().map(|(name, ..)| *name).collect();
+        assert_eq!(
+            order,
+            [
+                "critical open",
+                "medium fail",
+                "medium open",
+                "medium open 2",
+                "low fail",
+                "unrated"
+            ]
+        );
     }
 }

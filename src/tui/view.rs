@@ -1364,12 +1364,13 @@ pub fn review_lines(state: &State, width: u16) -> Vec<Line<'static>> {
         )),
     }
 
-    let open: Vec<&Item> = state
+    let mut open: Vec<&Item> = state
         .checklist
         .items
         .iter()
         .filter(|i| matches!(state.mark(i), Mark::Open | Mark::Fail))
         .collect();
+    open.sort_by_key(|i| crate::signoff::open_action_rank(i.severity, state.mark(i)));
     out.push(Line::raw(""));
     out.push(Line::styled(
         format!("Open actions ({})", open.len()),
