@@ -7,6 +7,7 @@
 
 pub mod field;
 pub mod keymap;
+mod keys;
 pub mod resume;
 pub mod runtime;
 pub mod state;
