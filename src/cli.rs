@@ -15,6 +15,7 @@ Examples:
   readiness answer net.private-api-server --status pass --note \"private cluster, see PR 12\"
   readiness answer k8s.network-policies --status risk-accepted \\
       --justification \"default-deny lands with OSMO 6.2\" --expires 2027-02-28
+  readiness answer net.ddos-waf net.nsg-rules --status not-applicable --note \"no public ingress\"
   readiness target --name robotics-prod --environment prod --cluster aks-robotics-prod
   readiness sign --name \"Dana Reyes\" --role \"platform owner\"
   readiness attest --output readiness-attestation.md
@@ -60,7 +61,7 @@ pub enum Command {
     Run(RunArgs),
     /// Run every automatic check against Azure and the Terraform checkout, without the wizard.
     Check(CheckArgs),
-    /// Record one answer without the wizard (scripts, bulk updates).
+    /// Record an answer for one item or several without the wizard (scripts, bulk updates).
     Answer(AnswerArgs),
     /// Show or set the deployment the sign-off is about.
     Target(TargetArgs),
@@ -216,9 +217,10 @@ pub enum StatusArg {
 
 #[derive(Debug, Args)]
 pub struct AnswerArgs {
-    /// Item id, as listed by `readiness checklist list`.
-    #[arg(value_name = "ITEM-ID")]
-    pub item: String,
+    /// Item id, as listed by `readiness checklist list`; several take the same answer, saved
+    /// together (all or none).
+    #[arg(value_name = "ITEM-ID", required = true, num_args = 1..)]
+    pub items: Vec<String>,
     #[arg(long, value_enum)]
     pub status: StatusArg,
     /// What was observed or decided.

@@ -281,10 +281,23 @@ impl Session {
 
     /// Validates and saves one answer.
     pub fn record(&mut self, item_id: &str, input: AnswerInput) -> Result<Recorded, SessionError> {
-        let answer = validate_answer(&self.checklist, item_id, input, &self.clock)?;
-        let id = item_id.to_string();
+        self.record_all(vec![(item_id.to_string(), input)])
+    }
+
+    /// Validates every answer, then saves them in one write: all of them, or none when any
+    /// is refused.
+    pub fn record_all(
+        &mut self,
+        answers: Vec<(String, AnswerInput)>,
+    ) -> Result<Recorded, SessionError> {
+        let answers = answers
+            .into_iter()
+            .map(|(id, input)| {
+                validate_answer(&self.checklist, &id, input, &self.clock).map(|a| (id, a))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         self.change(move |s| {
-            s.items.insert(id, answer);
+            s.items.extend(answers);
             Recorded {
                 signature_cleared: s.signoff.take().is_some(),
             }

@@ -452,3 +452,42 @@ fn a_signoff_in_a_directory_that_does_not_exist_is_a_clear_error() {
         .stderr(predicates::str::contains(".tmp").not());
     assert!(!dir.path().join("reviews").exists());
 }
+
+#[test]
+fn several_ids_take_the_same_answer_in_one_write_all_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    small(dir.path())
+        .args([
+            "answer",
+            "net.private",
+            "gov.assessment",
+            "--status",
+            "not-applicable",
+        ])
+        .args(["--note", "no public ingress"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "Recorded – n/a for net.private, gov.assessment",
+        ));
+    let saved = load(dir.path());
+    for id in ["net.private", "gov.assessment"] {
+        assert_eq!(saved.items[id].status, Status::NotApplicable);
+        assert_eq!(saved.items[id].note, "no public ingress");
+    }
+    // One unknown id: nothing is recorded, not even the known ones.
+    let before = std::fs::read(dir.path().join("readiness-signoff.toml")).unwrap();
+    small(dir.path())
+        .args([
+            "answer",
+            "mon.audit-logs",
+            "mon.audit-logz",
+            "--status",
+            "pass",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("mon.audit-logz"));
+    let after = std::fs::read(dir.path().join("readiness-signoff.toml")).unwrap();
+    assert_eq!(before, after);
+}

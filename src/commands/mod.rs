@@ -148,11 +148,16 @@ pub fn answer(g: &Global, args: &AnswerArgs) -> Result<Exit, Failure> {
         by: author(args.by.as_deref())?,
         override_reason: None,
     };
-    let recorded = session.record(&args.item, input)?;
+    let answers = args
+        .items
+        .iter()
+        .map(|id| (id.clone(), input.clone()))
+        .collect();
+    let recorded = session.record_all(answers)?;
     eprintln!(
         "Recorded {} for {} in {}.",
         status.mark(),
-        args.item,
+        args.items.join(", "),
         g.signoff.display()
     );
     if recorded.signature_cleared {
