@@ -356,6 +356,37 @@ fn an_answer_recorded_by_another_process_shows_up_in_the_open_wizard() {
 }
 
 #[test]
+fn a_multi_line_paste_lands_in_the_note_without_submitting_the_form() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    pty.keys("\r");
+    pty.wait_for("The API server is private");
+    pty.keys("e");
+    pty.wait_for("Answer · net.private");
+    assert!(
+        contains(&pty.raw(), b"\x1b[?2004h"),
+        "bracketed paste was switched on"
+    );
+    // What a terminal sends for a paste while bracketed paste is on.
+    pty.keys("\x1b[200~private endpoint only\r\nchecked in the portal\x1b[201~");
+    pty.wait_for("private endpoint only checked in the portal");
+    assert!(
+        pty.screen().contains("Answer · net.private"),
+        "{}",
+        pty.screen()
+    );
+    pty.keys("\r");
+    pty.wait_for("Saved");
+    pty.quit();
+    assert_eq!(
+        pty.signoff().items["net.private"].note,
+        "private endpoint only checked in the portal"
+    );
+    assert!(contains(&pty.raw(), b"\x1b[?2004l"), "and off again");
+}
+
+#[test]
 fn reopening_resumes_on_the_same_phase_and_item() {
     let dir = tempfile::tempdir().expect("tempdir");
     {

@@ -62,6 +62,7 @@ pub fn restore_terminal() {
         let _ = crossterm::terminal::disable_raw_mode();
         let _ = crossterm::execute!(
             std::io::stdout(),
+            crossterm::event::DisableBracketedPaste,
             LeaveAlternateScreen,
             crossterm::cursor::Show
         );
@@ -79,9 +80,11 @@ fn open_terminal() -> std::io::Result<Terminal<Backend>> {
     crossterm::terminal::enable_raw_mode()?;
     TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
     // A plain clear: `Terminal::clear` would ask the terminal for the cursor position.
+    // Bracketed paste: a pasted note arrives whole, so its newlines cannot submit a form.
     let started = crossterm::execute!(
         std::io::stdout(),
         EnterAlternateScreen,
+        crossterm::event::EnableBracketedPaste,
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )
     .and_then(|()| {
@@ -207,6 +210,7 @@ fn spawn_input(tx: Sender<Msg>, stop: Arc<AtomicBool>) {
             let msg = match event::read() {
                 Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => Msg::Key(key),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(Event::Paste(text)) => Msg::Paste(text),
                 Ok(_) => continue,
                 Err(e) => {
                     tracing::error!("reading the terminal failed: {e}");

@@ -66,6 +66,8 @@ pub enum Msg {
     /// The wizard opened: start the automatic checks.
     Start,
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste), delivered whole.
+    Paste(String),
     Resize(u16, u16),
     /// Animation step, sent only while something animates.
     Tick,
@@ -1009,12 +1011,39 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // (Ticks and resizes reorder nothing: no need to look.)
     let anchored = !matches!(
         msg,
-        Msg::Key(_) | Msg::AnswerSaved { .. } | Msg::Tick | Msg::Resize(..)
+        Msg::Key(_) | Msg::Paste(_) | Msg::AnswerSaved { .. } | Msg::Tick | Msg::Resize(..)
     );
     let selection = anchored.then(|| selected_items(state));
     let effects = dispatch(state, msg);
     if let Some(selection) = selection {
         reselect(state, selection);
+    }
+    effects
+}
+
+/// Pasted text goes into the focused text field as if typed, on one line: a newline in a
+/// paste must not submit the form. Anywhere else it is dropped (a pasted `q` must not quit).
+fn paste(state: &mut State, text: &str) -> Vec<Effect> {
+    let typing = match state.top() {
+        Screen::Answer(form) => form.focus != AnswerField::Status,
+        Screen::Target(_) | Screen::Sign(_) | Screen::Search { .. } => true,
+        _ => false,
+    };
+    if !typing {
+        return Vec::new();
+    }
+    let typed = text
+        .chars()
+        .filter(|c| *c != '\r')
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control());
+    let mut effects = Vec::new();
+    for c in typed {
+        let key = KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        );
+        effects.extend(super::keys::on_key(state, &key));
     }
     effects
 }
@@ -1055,6 +1084,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.size = (w, h);
             Vec::new()
         }
+        Msg::Paste(text) => paste(state, &text),
         Msg::Tick => {
             state.tick = state.tick.wrapping_add(1);
             Vec::new()

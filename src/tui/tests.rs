@@ -382,6 +382,33 @@ fn a_and_e_open_the_answer_form() {
 }
 
 #[test]
+fn pasted_text_goes_into_the_focused_field_on_one_line_and_nowhere_else() {
+    let mut s = state();
+    send(&mut s, [c(KeyCode::Enter), k('j'), k('e'), ctrl('u')]);
+    let effects = send(
+        &mut s,
+        [Msg::Paste("seen in the portal\r\nsee PR 12\tq".into())],
+    );
+    // The newline did not submit the form, and `q` was typed, not obeyed.
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(form(&s).note.value, "seen in the portal see PR 12 q");
+    // On a list a paste does nothing: it is not a stream of commands.
+    let mut s = state();
+    send(&mut s, [c(KeyCode::Enter)]);
+    let before = s.screens.clone();
+    assert!(send(&mut s, [Msg::Paste("pq".into())]).is_empty());
+    assert_eq!(s.screens, before);
+    assert!(!s.signoff.items.contains_key("net.private"));
+    // Nor on the answer form's status row, where letters choose a status.
+    let mut s = state();
+    send(&mut s, [c(KeyCode::Enter), k('e'), c(KeyCode::BackTab)]);
+    assert_eq!(form(&s).focus, AnswerField::Status);
+    let status = form(&s).status;
+    send(&mut s, [Msg::Paste("a".into())]);
+    assert_eq!(form(&s).status, status);
+}
+
+#[test]
 fn r_reruns_an_automatic_item_only() {
     let mut s = state();
     send(&mut s, [c(KeyCode::Enter)]);
