@@ -22,6 +22,18 @@ pub struct Due {
     pub answered_by: String,
 }
 
+impl Due {
+    /// What happens on `due`, in the tense the day calls for.
+    pub fn what(&self) -> &'static str {
+        match (self.kind == "risk-acceptance", self.overdue) {
+            (true, false) => "risk acceptance expires",
+            (true, true) => "risk acceptance expired",
+            (false, false) => "answer lapses",
+            (false, true) => "answer lapsed",
+        }
+    }
+}
+
 /// Answers that stop holding by `today + within_days`, soonest first (overdue ones too).
 pub fn due_within(
     checklist: &Checklist,
@@ -70,11 +82,7 @@ pub fn to_ics(dues: &[Due], deployment: &str, now: jiff::Timestamp) -> String {
     let mut calendar = Calendar::new();
     calendar.name(&format!("readiness reviews: {deployment}"));
     for d in dues {
-        let what = if d.kind == "risk-acceptance" {
-            "risk acceptance expires"
-        } else {
-            "answer lapses"
-        };
+        let what = d.what();
         let event = Event::new()
             .uid(&format!("{}-{}@readiness", d.id, d.due))
             .summary(&format!("readiness: re-review {} ({what})", d.id))

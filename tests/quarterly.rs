@@ -171,6 +171,17 @@ fn status_lists_what_lapses_soon_and_writes_calendar_entries() {
         text.contains("overdue since 2027-02-26") && text.contains("net.private"),
         "{text}"
     );
+    // Past the day, in the past tense.
+    assert!(
+        text.lines()
+            .any(|l| l.contains("net.private") && l.contains("answer lapsed —")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("k8s.netpol") && l.contains("risk acceptance expired —")),
+        "{text}"
+    );
 
     let ics = stdout_of(
         small(dir.path())

@@ -63,12 +63,13 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
                 } else {
                     format!("due {}", d.due)
                 };
-                let what = if d.kind == "risk-acceptance" {
-                    "risk acceptance expires"
-                } else {
-                    "answer lapses"
-                };
-                out.push_str(&format!("{:<24} {:<34} {what} — {}\n", when, d.id, d.title));
+                out.push_str(&format!(
+                    "{:<24} {:<34} {} — {}\n",
+                    when,
+                    d.id,
+                    d.what(),
+                    d.title
+                ));
             }
             if let Some(next) = validity::next_due(&checklist, &signoff) {
                 out.push_str(&format!("Next review due: {next}\n"));
