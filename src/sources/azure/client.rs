@@ -313,14 +313,7 @@ impl ArmClient {
         body: &Value,
     ) -> Result<(azure_core::Bytes, Quota), Cause> {
         let url = self.url(path, api_version)?;
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| Cause::Unreachable {
-                endpoint: self.base.to_string(),
-                detail: "the run is shutting down".to_string(),
-            })?;
+        let _permit = self.permit().await?;
         let mut request = Request::new(url, Method::Post);
         request.insert_header("accept", "application/json");
         request.insert_header("content-type", "application/json");
@@ -335,6 +328,17 @@ impl ArmClient {
         Err(status_cause(status, &body, path))
     }
 
+    /// A place among the requests in flight (bounded, so a run never floods ARM).
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Cause> {
+        self.in_flight
+            .acquire()
+            .await
+            .map_err(|_| Cause::Unreachable {
+                endpoint: self.base.to_string(),
+                detail: "the run is shutting down".to_string(),
+            })
+    }
+
     async fn get_url(&self, url: Url, resource: &str) -> Result<Value, Cause> {
         let cell = {
             let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
@@ -344,14 +348,7 @@ impl ArmClient {
     }
 
     async fn fetch(&self, url: Url, resource: &str) -> Result<Value, Cause> {
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| Cause::Unreachable {
-                endpoint: self.base.to_string(),
-                detail: "the run is shutting down".to_string(),
-            })?;
+        let _permit = self.permit().await?;
         let mut request = Request::new(url, Method::Get);
         request.insert_header("accept", "application/json");
         let response = self.send(&mut request, resource).await?;
