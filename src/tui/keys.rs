@@ -298,12 +298,10 @@ fn detail_key(
     action: Option<Action>,
 ) -> Step {
     let max = super::view::detail_scroll_max(state, &item);
-    let page = u16::try_from(page(state)).unwrap_or(1);
+    if let Some(to) = scroll_to(state, action, scroll, max) {
+        return Step::stay(Screen::Detail { item, scroll: to });
+    }
     match action {
-        Some(Action::Up) => scroll = scroll.saturating_sub(1),
-        Some(Action::Down) => scroll = (scroll + 1).min(max),
-        Some(Action::PageUp) => scroll = scroll.saturating_sub(page),
-        Some(Action::PageDown) => scroll = scroll.saturating_add(page).min(max),
         Some(a @ (Action::PrevItem | Action::NextItem)) => {
             if let Some(current) = state.checklist.item(&item) {
                 let ids: Vec<String> = state
@@ -477,12 +475,10 @@ fn target_key(state: &mut State, mut form: TargetForm, action: Option<Action>, k
 
 fn review_key(state: &mut State, scroll: u16, action: Option<Action>) -> Step {
     let max = super::view::review_scroll_max(state);
-    let page = u16::try_from(page(state)).unwrap_or(1);
-    let scroll = match action {
-        Some(Action::Up) => scroll.saturating_sub(1),
-        Some(Action::Down) => (scroll + 1).min(max),
-        Some(Action::PageUp) => scroll.saturating_sub(page),
-        Some(Action::PageDown) => scroll.saturating_add(page).min(max),
+    if let Some(to) = scroll_to(state, action, scroll, max) {
+        return Step::stay(Screen::Review { scroll: to });
+    }
+    match action {
         Some(Action::Sign) => {
             let previous = state.signoff.signoff.as_ref();
             let form = SignForm {
@@ -493,17 +489,16 @@ fn review_key(state: &mut State, scroll: u16, action: Option<Action>) -> Step {
                 focus: 0,
                 error: None,
             };
-            return Step::stay(Screen::Review { scroll }).open(Screen::Sign(form));
+            Step::stay(Screen::Review { scroll }).open(Screen::Sign(form))
         }
         Some(Action::WriteAttestation) => {
-            return Step::stay(Screen::Review { scroll }).effects(vec![Effect::WriteAttestation(
+            Step::stay(Screen::Review { scroll }).effects(vec![Effect::WriteAttestation(
                 state.config.attestation_path.clone(),
-            )]);
+            )])
         }
-        Some(Action::Back) => return Step::close(),
-        other => return common(state, Screen::Review { scroll }, other),
-    };
-    Step::stay(Screen::Review { scroll })
+        Some(Action::Back) => Step::close(),
+        other => common(state, Screen::Review { scroll }, other),
+    }
 }
 
 fn sign_key(state: &mut State, mut form: SignForm, action: Option<Action>, key: Key) -> Step {
@@ -635,17 +630,25 @@ fn pick_key(state: &mut State, mut picker: Picker, action: Option<Action>) -> St
 
 fn help_key(state: &mut State, scroll: u16, action: Option<Action>) -> Step {
     let max = super::view::help_scroll_max(state);
+    if let Some(to) = scroll_to(state, action, scroll, max) {
+        return Step::stay(Screen::Help { scroll: to });
+    }
+    match action {
+        Some(Action::Back | Action::Help) => Step::close(),
+        Some(Action::Quit) => Step::stay(Screen::Help { scroll }).effects(vec![Effect::Quit]),
+        _ => Step::stay(Screen::Help { scroll }),
+    }
+}
+
+/// A scrolling key on a text screen: a line with ↑/↓, a page with PgUp/PgDn, within
+/// `0..=max`. `None` for any other action.
+fn scroll_to(state: &State, action: Option<Action>, scroll: u16, max: u16) -> Option<u16> {
     let page = u16::try_from(page(state)).unwrap_or(1);
-    let scroll = match action {
-        Some(Action::Up) => scroll.saturating_sub(1),
-        Some(Action::Down) => (scroll + 1).min(max),
-        Some(Action::PageUp) => scroll.saturating_sub(page),
-        Some(Action::PageDown) => scroll.saturating_add(page).min(max),
-        Some(Action::Back | Action::Help) => return Step::close(),
-        Some(Action::Quit) => {
-            return Step::stay(Screen::Help { scroll }).effects(vec![Effect::Quit]);
-        }
-        _ => scroll,
-    };
-    Step::stay(Screen::Help { scroll })
+    match action? {
+        Action::Up => Some(scroll.saturating_sub(1)),
+        Action::Down => Some((scroll + 1).min(max)),
+        Action::PageUp => Some(scroll.saturating_sub(page)),
+        Action::PageDown => Some(scroll.saturating_add(page).min(max)),
+        _ => None,
+    }
 }
