@@ -24,6 +24,7 @@ Examples:
   readiness diff last-quarter.toml readiness-signoff.toml --format markdown
   readiness status --within 45 --format ics -o reviews.ics
   readiness checklist validate my-checklist.toml
+  readiness checklist show net.azure-cni          guidance, how it is checked, your answer
   readiness schema signoff > schemas/signoff.schema.json
   readiness completions bash > ~/.local/share/bash-completion/completions/readiness
 
@@ -362,6 +363,14 @@ pub enum ChecklistCommand {
     List {
         /// Checklist file (default: --checklist, else the built-in one).
         path: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Show one item: guidance, references, how it is checked, and the sign-off's answer.
+    Show {
+        /// Item id, as listed by `readiness checklist list`.
+        #[arg(value_name = "ITEM-ID")]
+        id: String,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },

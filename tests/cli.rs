@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{readiness, stdout_of};
+use common::{readiness, small, stdout_of};
 
 #[test]
 fn help_lists_every_command_with_examples_and_exit_codes() {
@@ -91,5 +91,61 @@ fn an_unknown_shell_is_a_usage_error_naming_the_choices() {
         .code(2)
         .stderr(predicates::str::contains(
             "possible values: bash, elvish, fish",
+        ));
+}
+
+#[test]
+fn checklist_show_prints_one_item_with_its_rules_and_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = stdout_of(small(dir.path()).args(["checklist", "show", "net.private"]));
+    assert!(
+        text.starts_with(
+            "net.private — The API server is private\n\nMake the API server private.\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  • Private clusters — https://learn.microsoft.com/azure/aks/private-clusters"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("How it is checked:\n  • arm:aks: The API server is public.\n      expect: properties.apiServerAccessProfile.enablePrivateCluster == `true`\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Current answer"), "no sign-off yet: {text}");
+
+    small(dir.path())
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
+    let text = stdout_of(small(dir.path()).args(["checklist", "show", "net.private"]));
+    assert!(text.contains("Current answer: ✔ pass by alice"), "{text}");
+
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(small(dir.path()).args([
+        "checklist",
+        "show",
+        "net.private",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(json["schema"], "readiness.item/v1");
+    assert_eq!(json["checks"][0]["source"], "arm:aks");
+    assert_eq!(json["revalidate_days"], 90);
+    assert_eq!(json["answer"]["status"], "pass");
+    assert_eq!(json["auto"], serde_json::Value::Null);
+}
+
+#[test]
+fn checklist_show_of_an_unknown_id_suggests_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    small(dir.path())
+        .args(["checklist", "show", "net.privat"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "unknown item id \"net.privat\"; did you mean `net.private`",
         ));
 }

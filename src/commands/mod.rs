@@ -344,11 +344,87 @@ pub fn checklist(g: &Global, command: &ChecklistCommand) -> Result<Exit, Failure
             }
             Ok(Exit::Ok)
         }
+        ChecklistCommand::Show { id, format } => show_item(g, id, *format),
         ChecklistCommand::Schema => {
             print!("{}", checklist::json_schema());
             Ok(Exit::Ok)
         }
     }
+}
+
+/// `checklist show`: one item, with the sign-off's answer when there is a sign-off.
+fn show_item(g: &Global, id: &str, format: ListFormat) -> Result<Exit, Failure> {
+    let c = load_checklist(g.checklist.as_deref())?;
+    let item = c.item(id).ok_or_else(|| {
+        Failure::bad_input(
+            crate::session::AnswerError::UnknownItem {
+                id: id.to_string(),
+                suggestions: c.suggest(id).into_iter().map(String::from).collect(),
+            }
+            .to_string(),
+        )
+    })?;
+    let signoff = store::load(&g.signoff)?
+        .map(|l| l.signoff)
+        .unwrap_or_default();
+    let today = clock()?.today();
+    match format {
+        ListFormat::Text => {
+            let card = crate::plain::item_card(
+                item,
+                &crate::plain::CardParts {
+                    signoff: &signoff,
+                    standing: crate::validity::assess(&c, item, &signoff, today).standing(today),
+                    rules: true,
+                },
+            );
+            // Wrapped for a person at a terminal; whole lines for a pipe.
+            if std::io::stdout().is_terminal() {
+                print!("{}", crate::plain::wrap_for_terminal(&card));
+            } else {
+                print!("{card}");
+            }
+        }
+        ListFormat::Json => println!("{}", item_json(&c, item, &signoff)),
+    }
+    Ok(Exit::Ok)
+}
+
+fn item_json(c: &Checklist, item: &checklist::Item, signoff: &crate::signoff::SignOff) -> String {
+    let answer = signoff.items.get(&item.id).map(|a| {
+        json!({
+            "status": a.status.as_str(),
+            "note": a.note,
+            "evidence": a.evidence,
+            "answered_by": a.answered_by,
+            "answered_at": a.answered_at.to_string(),
+            "expires": a.expires.map(|d| d.to_string()),
+        })
+    });
+    let auto = signoff
+        .auto
+        .get(&item.id)
+        .map(|r| json!({"status": r.status.as_str(), "checked_at": r.checked_at.to_string()}));
+    let doc = json!({
+        "schema": "readiness.item/v1",
+        "id": item.id,
+        "phase": item.phase.as_str(),
+        "category": item.category,
+        "title": item.title,
+        "guidance": item.guidance,
+        "severity": item.severity.map(|s| s.as_str()),
+        "revalidate_days": item.revalidate_days.unwrap_or(c.revalidate_days),
+        "references": item.references.iter().map(|r| json!({"title": r.title, "url": r.url})).collect::<Vec<_>>(),
+        "checks": item.checks.iter().map(|k| json!({
+            "source": k.source.as_str(),
+            "expect": k.expect.text(),
+            "observe": k.observe.as_ref().map(|o| o.text()),
+            "explain": k.explain,
+        })).collect::<Vec<_>>(),
+        "answer": answer,
+        "auto": auto,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
 pub fn schema(format: SchemaFormat) -> Result<Exit, Failure> {

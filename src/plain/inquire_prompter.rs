@@ -22,12 +22,7 @@ fn convert(e: InquireError) -> PromptError {
 
 impl Prompter for InquirePrompter {
     fn say(&mut self, text: &str) {
-        // Wrap at word boundaries to the terminal (at most 100 columns, for readability).
-        let width = textwrap::termwidth().clamp(40, 100);
-        for line in text.lines() {
-            let options = textwrap::Options::new(width).subsequent_indent(indent_of(line));
-            println!("{}", textwrap::fill(line, options));
-        }
+        print!("{}", super::card::wrap_for_terminal(text));
     }
 
     fn text(
@@ -65,16 +60,5 @@ impl Prompter for InquirePrompter {
             .with_default(default)
             .prompt()
             .map_err(convert)
-    }
-}
-
-/// Continuation lines of a bullet or indented line line up under its text.
-fn indent_of(line: &str) -> &'static str {
-    let spaces = line.len() - line.trim_start().len();
-    let bullet = line.trim_start().starts_with("• ");
-    match spaces + if bullet { 2 } else { 0 } {
-        0 => "",
-        1..=2 => "  ",
-        _ => "    ",
     }
 }

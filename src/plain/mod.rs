@@ -1,9 +1,11 @@
 //! The line-by-line wizard (`readiness run --plain`): inquire prompts behind a small
 //! [`Prompter`] trait, so the whole flow runs in tests with scripted answers.
 
+mod card;
 mod inquire_prompter;
 mod wizard;
 
+pub use card::{CardParts, item_card, wrap_for_terminal};
 pub use inquire_prompter::InquirePrompter;
 pub use wizard::{
     RunChecks, WizardEnd, WizardError, WizardOptions, run, split_list, write_attestation,

@@ -280,47 +280,24 @@ fn ask_target(session: &mut Session, p: &mut dyn Prompter) -> Result<Flow<()>, W
 
 fn show_item(session: &Session, p: &mut dyn Prompter, item: &Item, n: usize, total: usize) {
     let severity = item.severity.map(|s| format!(" · {s}")).unwrap_or_default();
-    let mut text = format!(
-        "\n── [{n}/{total}] {} · {}{severity}{} ──\n{} — {}\n\n{}\n",
+    let auto = if item.is_automated() {
+        " · auto-checkable"
+    } else {
+        ""
+    };
+    let card = super::card::item_card(
+        item,
+        &super::card::CardParts {
+            signoff: &session.signoff,
+            standing: session.freshness(item).standing(session.clock.today()),
+            rules: false,
+        },
+    );
+    p.say(&format!(
+        "\n── [{n}/{total}] {} · {}{severity}{auto} ──\n{card}",
         item.phase.label(),
         item.category,
-        if item.is_automated() {
-            " · auto-checkable"
-        } else {
-            ""
-        },
-        item.id,
-        item.title,
-        item.guidance
-    );
-    if !item.references.is_empty() {
-        text.push_str("\nReferences:\n");
-        for r in &item.references {
-            text.push_str(&format!("  • {} — {}\n", r.title, r.url));
-        }
-    }
-    if let Some(record) = session.signoff.auto.get(&item.id) {
-        let info = crate::attest::auto_info(item, record);
-        text.push_str(&format!(
-            "\nAutomatic result: {} (checked {})\n",
-            info.label, info.checked_at
-        ));
-        for finding in info.findings {
-            text.push_str(&format!("  {finding}\n"));
-        }
-    }
-    if let Some(a) = session.signoff.items.get(&item.id) {
-        text.push_str(&format!(
-            "\nCurrent answer: {} by {} at {}\n",
-            a.status.mark(),
-            a.answered_by,
-            crate::attest::format_time(a.answered_at)
-        ));
-        if let Some(standing) = session.freshness(item).standing(session.clock.today()) {
-            text.push_str(&format!("{standing}\n"));
-        }
-    }
-    p.say(&text);
+    ));
 }
 
 /// On a rerun: what carries forward, what needs review, what the checklist dropped.
