@@ -784,6 +784,28 @@ pub fn detail_lines(state: &State, item: &Item, width: u16) -> Vec<Line<'static>
             }
         }
     }
+
+    // Last: the rules are reference, the answer above is what the operator acts on.
+    if item.is_automated() {
+        out.push(Line::raw(""));
+        out.push(Line::styled("How it is checked", t.title()));
+        for check in &item.checks {
+            out.extend(wrap_hanging(
+                &format!("• {}: {}", check.source, check.explain),
+                width,
+                "  ",
+                "    ",
+                Style::new(),
+            ));
+            out.extend(wrap_hanging(
+                &format!("expect {}", check.expect.text()),
+                width,
+                "    ",
+                "      ",
+                t.dim(),
+            ));
+        }
+    }
     out
 }
 
