@@ -313,6 +313,10 @@ pub struct VerifyArgs {
     /// expired, or the sign-off is unsigned.
     #[arg(long)]
     pub fresh: bool,
+    /// `json`: {"schema": "readiness.verify/v1", "ok", "signoff", "checked", "problems"} on
+    /// stdout, for pipelines; the exit code is the same.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

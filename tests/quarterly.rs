@@ -129,6 +129,46 @@ fn a_risk_acceptance_is_caught_the_day_after_it_expires() {
 }
 
 #[test]
+fn verify_fresh_speaks_json_for_pipelines_with_the_same_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_at = |now: &str| {
+        let out = small(dir.path())
+            .env("READINESS_NOW", now)
+            .args(["verify", "--fresh", "--format", "json"])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), doc)
+    };
+    small(dir.path())
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
+    let (code, doc) = json_at(common::NOW);
+    assert_eq!(code, Some(1));
+    assert_eq!(doc["schema"], "readiness.verify/v1");
+    assert_eq!(doc["ok"], false);
+    let problems: Vec<&str> = doc["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(
+        problems.contains(&"gov.assessment: not answered"),
+        "{problems:?}"
+    );
+    assert!(problems.contains(&"sign-off: not signed"), "{problems:?}");
+
+    answer_all(dir.path());
+    let (code, doc) = json_at(common::NOW);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["problems"], serde_json::json!([]));
+    assert_eq!(doc["checked"], serde_json::json!(["fresh"]));
+}
+
+#[test]
 fn verify_fresh_lists_open_items_and_a_missing_signature() {
     let dir = tempfile::tempdir().unwrap();
     small(dir.path())

@@ -309,16 +309,28 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
             checklist.version
         ));
     }
-    if problems.is_empty() {
-        println!("verified: {}", checked.join("; "));
-        Ok(Exit::Ok)
-    } else {
-        println!("verification failed for {}:", g.signoff.display());
-        for p in &problems {
-            println!("  ✖ {p}");
+    let ok = problems.is_empty();
+    match args.format {
+        ListFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "schema": "readiness.verify/v1",
+                "ok": ok,
+                "signoff": g.signoff.display().to_string(),
+                "checked": checked,
+                "problems": problems,
+            }))
+            .unwrap_or_default()
+        ),
+        ListFormat::Text if ok => println!("verified: {}", checked.join("; ")),
+        ListFormat::Text => {
+            println!("verification failed for {}:", g.signoff.display());
+            for p in &problems {
+                println!("  ✖ {p}");
+            }
         }
-        Ok(Exit::Failed)
     }
+    Ok(if ok { Exit::Ok } else { Exit::Failed })
 }
 
 pub fn checklist(g: &Global, command: &ChecklistCommand) -> Result<Exit, Failure> {
