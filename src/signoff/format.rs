@@ -19,8 +19,8 @@ pub struct SignOffFile {
     pub schema_version: i64,
     /// The checklist the answers were given against.
     pub checklist: ChecklistRefFile,
-    #[serde(default)]
-    pub target: Option<TargetFile>,
+    // No `#[serde(default)]`: a missing Option is None anyway, and the schema keeps no default.
+    pub target: Option<super::Target>,
     /// Answers and automatic results, by item id.
     #[serde(default)]
     pub items: BTreeMap<String, ItemFile>,
@@ -37,19 +37,6 @@ pub struct ChecklistRefFile {
     /// sha256 of the checklist text.
     #[schemars(regex(pattern = r"^[0-9a-fA-F]{64}$"))]
     pub sha256: String,
-}
-
-/// The deployment the sign-off is about; every field optional.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TargetFile {
-    pub name: Option<String>,
-    pub environment: Option<String>,
-    pub subscription: Option<String>,
-    pub resource_group: Option<String>,
-    pub cluster: Option<String>,
-    pub key_vault: Option<String>,
-    pub registry: Option<String>,
 }
 
 /// One item: the operator's answer, the latest automatic result, or both.

@@ -41,8 +41,12 @@ pub struct ChecklistRef {
     pub sha256: String,
 }
 
-/// The deployment the sign-off is about.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// The deployment the sign-off is about; every field optional.
+// Deserialize and JsonSchema serve the schema types in `format` (named as the file's
+// other tables there); the file itself is read with positions by `read`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "TargetFile")]
 pub struct Target {
     pub name: Option<String>,
     pub environment: Option<String>,
