@@ -92,14 +92,9 @@ pub enum SessionError {
     Input(String),
 }
 
-/// Checks an answer against the item and the checklist's rules, giving the record to store.
-pub fn validate_answer(
-    checklist: &Checklist,
-    item_id: &str,
-    input: AnswerInput,
-    clock: &Clock,
-) -> Result<Answer, AnswerError> {
-    let item = checklist
+/// The item with this id, or the error that names the closest ids.
+pub fn known_item<'c>(checklist: &'c Checklist, item_id: &str) -> Result<&'c Item, AnswerError> {
+    checklist
         .item(item_id)
         .ok_or_else(|| AnswerError::UnknownItem {
             id: item_id.to_string(),
@@ -108,7 +103,17 @@ pub fn validate_answer(
                 .into_iter()
                 .map(String::from)
                 .collect(),
-        })?;
+        })
+}
+
+/// Checks an answer against the item and the checklist's rules, giving the record to store.
+pub fn validate_answer(
+    checklist: &Checklist,
+    item_id: &str,
+    input: AnswerInput,
+    clock: &Clock,
+) -> Result<Answer, AnswerError> {
+    let item = known_item(checklist, item_id)?;
     let status = input.status.ok_or(AnswerError::MissingStatus)?;
     let by = input.by.trim().to_string();
     if by.is_empty() {

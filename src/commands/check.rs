@@ -297,6 +297,7 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
         }
     }
     let mut details_shown = std::collections::HashSet::new();
+    let mut skipped_in_all = 0;
     for &phase in Phase::ALL {
         out.push_str(&format!("\n{}\n", phase.label()));
         let (mut manual, mut skipped) = (0, std::collections::BTreeMap::<&str, usize>::new());
@@ -304,6 +305,7 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
             if result.skipped() {
                 let cause = result.skip_causes().next().unwrap_or("no source for it");
                 *skipped.entry(cause).or_default() += 1;
+                skipped_in_all += 1;
                 continue;
             }
             if result.status == AutoStatus::Manual {
@@ -342,10 +344,9 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
         }
     }
     let s = report.summary;
-    let skipped = report.items.iter().filter(|i| i.skipped()).count();
     // `manual` counts the skipped items too (as the JSON does); the text says how many.
-    let of_which = if skipped > 0 {
-        format!(" ({skipped} of them automatic, skipped)")
+    let of_which = if skipped_in_all > 0 {
+        format!(" ({skipped_in_all} of them automatic, skipped)")
     } else {
         String::new()
     };

@@ -367,15 +367,7 @@ pub fn checklist(g: &Global, command: &ChecklistCommand) -> Result<Exit, Failure
 /// `checklist show`: one item, with the sign-off's answer when there is a sign-off.
 fn show_item(g: &Global, id: &str, format: ListFormat) -> Result<Exit, Failure> {
     let c = load_checklist(g.checklist.as_deref())?;
-    let item = c.item(id).ok_or_else(|| {
-        Failure::bad_input(
-            crate::session::AnswerError::UnknownItem {
-                id: id.to_string(),
-                suggestions: c.suggest(id).into_iter().map(String::from).collect(),
-            }
-            .to_string(),
-        )
-    })?;
+    let item = crate::session::known_item(&c, id).map_err(|e| Failure::bad_input(e.to_string()))?;
     let signoff = store::load(&g.signoff)?
         .map(|l| l.signoff)
         .unwrap_or_default();
