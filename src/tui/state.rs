@@ -1024,11 +1024,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 /// Pasted text goes into the focused text field as if typed, on one line: a newline in a
 /// paste must not submit the form. Anywhere else it is dropped (a pasted `q` must not quit).
 fn paste(state: &mut State, text: &str) -> Vec<Effect> {
-    let typing = match state.top() {
-        Screen::Answer(form) => form.focus != AnswerField::Status,
-        Screen::Target(_) | Screen::Sign(_) | Screen::Search { .. } => true,
-        _ => false,
-    };
+    // Where letters are text (the keymap's own rule), except on the status row.
+    let typing = state.context().takes_text()
+        && !matches!(state.top(), Screen::Answer(form) if form.focus == AnswerField::Status);
     if !typing {
         return Vec::new();
     }
