@@ -5,7 +5,7 @@
 //!
 //!     cargo run --release --example check_latency [LATENCY_MS] [RUNS]
 
-#[path = "../tests/common/fake_arm.rs"]
+#[path = "../tests/it/common/fake_arm.rs"]
 mod fake_arm;
 
 use std::time::{Duration, Instant};

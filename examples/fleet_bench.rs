@@ -13,7 +13,7 @@
 //!
 //!     cargo run --release --example fleet_bench [CLUSTERS] [RUNS]
 
-#[path = "../tests/common/fake_arg.rs"]
+#[path = "../tests/it/common/fake_arg.rs"]
 mod fake_arg;
 
 use std::path::{Path, PathBuf};

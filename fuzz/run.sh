@@ -9,7 +9,7 @@
 # passes nightly-only -Z flags) and `--sanitizer none`, which still finds panics, stack
 # overflows, hangs (-timeout) and runaway memory (-rss_limit_mb), but not memory errors in
 # unsafe code. Crashes land in fuzz/artifacts/<target>/; turn each into a regression test
-# under tests/ (tests/hostile_inputs.rs holds the ones found so far) before fixing it.
+# under tests/ (tests/it/hostile_inputs.rs holds the ones found so far) before fixing it.
 set -euo pipefail
 
 seconds="${1:-60}"

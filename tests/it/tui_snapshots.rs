@@ -2,7 +2,7 @@
 //! 120×40 (and the too-small screen), as insta snapshots. The state is reached through the
 //! update function, with a pinned clock and the small test checklist, so the text is stable.
 
-mod common;
+use crate::common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;

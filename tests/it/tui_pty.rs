@@ -2,7 +2,7 @@
 //! its screen parsed with vt100. Every wait polls the parsed screen against a deadline.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The built-in checklist covers the whole seed inventory of the physical-ai-toolchain
 //! security material, and its JSON Schema ships with the project.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

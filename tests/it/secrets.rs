@@ -6,7 +6,7 @@
 //! tool writes anywhere (the full-screen wizard's log goes to `$XDG_STATE_HOME/readiness/`)
 //! lands where the test can read it all.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -2,7 +2,7 @@
 //! risk acceptances caught after expiry, carry-forward keyed on item content, and what
 //! reviewers see change.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! The command line itself: help a user can learn from, and shell completion.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! The line-by-line wizard driven by scripted answers: the same flow an operator walks,
 //! checked through the sign-off file it leaves.
 
-mod common;
+use crate::common;
 
 use readiness::checklist;
 use readiness::clock::Clock;

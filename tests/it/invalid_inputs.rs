@@ -1,7 +1,7 @@
 //! Corpora of broken checklists and sign-offs: each file says, in `# expect:` lines, what
 //! the error must say (with file:line:column); every file exits 2 and nothing is written.
 
-mod common;
+use crate::common;
 
 use common::{corpus, expectations, readiness, small};
 

@@ -2,7 +2,7 @@
 //! throttling and quota pacing, payload quirks, a generated fleet with known faults, `--deep`
 //! against the fake ARM paths, `--output DIR`, and the pinned JSON.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Self-test of the fake ARM server (tests/common/fake_arm.rs) and of its fixtures, with a
 //! hand-written HTTP/1.1 client (no HTTP client crate among the dev-dependencies).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

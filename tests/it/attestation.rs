@@ -1,7 +1,7 @@
 //! The Markdown attestation: golden files, escaping of hostile operator text, determinism,
 //! and `verify` catching any change made after rendering.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

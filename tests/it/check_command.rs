@@ -1,7 +1,7 @@
 //! `readiness check` against a fake Azure Resource Manager on 127.0.0.1: verdicts on
 //! hardened and broken deployments, the payload quirks, and every fault the network brings.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

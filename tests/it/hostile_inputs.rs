@@ -7,7 +7,7 @@
 //! gives a clear message and the documented exit code (2 bad input; 3 could not check, for
 //! ARM faults met by `check`), never a panic or a crash, and writes nothing.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

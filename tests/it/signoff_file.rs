@@ -1,7 +1,7 @@
 //! The sign-off file through the real binary: answers round-trip, saves are atomic,
 //! comments survive, and nothing half-written is ever left behind.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

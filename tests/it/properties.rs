@@ -4,7 +4,7 @@
 //! `verify` accepts every untouched attestation and rejects every one-byte change of the
 //! sign-off it was rendered from.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

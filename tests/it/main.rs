@@ -1,0 +1,22 @@
+//! The one integration-test binary: every area is a module here, so the crate is linked
+//! once (each extra binary relinked the whole crate, and twenty of them filled CI's disk).
+
+mod attestation;
+mod builtin_checklist;
+mod check_command;
+mod cli;
+mod common;
+mod crash_consistency;
+mod fake_arm_selftest;
+mod fleet_command;
+mod hostile_inputs;
+mod invalid_inputs;
+mod plain_wizard;
+mod properties;
+mod quarterly;
+mod secrets;
+mod signoff_file;
+mod terraform_source;
+mod tui_docs;
+mod tui_pty;
+mod tui_snapshots;
