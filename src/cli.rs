@@ -164,6 +164,14 @@ pub struct AzureArgs {
     /// this and tried again (`check` and `run` also bound the whole run to four times this).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Azure")]
     pub timeout: u64,
+    /// The most this run reads from Azure, in MiB of response bodies, before it stops with
+    /// "could not check" [default: 128; fleet 1024].
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576), help_heading = "Azure")]
+    pub max_read_mib: Option<u64>,
+    /// The most requests this run sends to Azure, list pages included [default: 5000; fleet
+    /// 100000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000), help_heading = "Azure")]
+    pub max_requests: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -432,6 +440,10 @@ pub struct FleetArgs {
     /// federated credentials, the subscription's Defender plan.
     #[arg(long)]
     pub deep: bool,
+    /// Seconds the whole run may take (queries, quota waits, --deep reads, judging) before
+    /// it stops with "could not check".
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub deadline: u64,
 
     #[command(flatten)]
     pub azure: AzureArgs,

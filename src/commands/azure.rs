@@ -5,12 +5,13 @@ use std::time::Duration;
 use crate::cli::AzureArgs;
 use crate::exit::Failure;
 use crate::sources::azure::client::is_loopback;
-use crate::sources::azure::{ArmOptions, AuthMode};
+use crate::sources::azure::{ArmOptions, AuthMode, ReadLimits};
 
 impl AzureArgs {
     /// The endpoint (the cloud's unless `--arm-endpoint`), checked: an http(s) URL, and a
-    /// loopback one when `--auth none` sends no token.
-    pub fn arm_options(&self) -> Result<ArmOptions, Failure> {
+    /// loopback one when `--auth none` sends no token. `limits` are the command's defaults,
+    /// which `--max-read-mib` and `--max-requests` override.
+    pub fn arm_options(&self, limits: ReadLimits) -> Result<ArmOptions, Failure> {
         let text = self
             .arm_endpoint
             .clone()
@@ -27,11 +28,17 @@ impl AzureArgs {
                 endpoint.host_str().unwrap_or("?")
             )));
         }
-        Ok(ArmOptions::new(
+        let mut options = ArmOptions::new(
             endpoint,
             self.auth,
             self.cloud,
             Duration::from_secs(self.timeout),
-        ))
+        );
+        options.limits = ReadLimits {
+            max_bytes: self.max_read_mib.map_or(limits.max_bytes, |m| m << 20),
+            max_requests: self.max_requests.unwrap_or(limits.max_requests),
+            ..limits
+        };
+        Ok(options)
     }
 }

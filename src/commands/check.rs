@@ -1,7 +1,6 @@
 //! `readiness check`: every automatic check, without the wizard.
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
 use serde_json::json;
 
@@ -11,8 +10,8 @@ use crate::engine::{self, ArmTarget, AutoStatus, CheckStatus, Progress, Report, 
 use crate::exit::{Exit, Failure};
 use crate::session::Session;
 use crate::signoff::{self, Target};
-use crate::sources::azure::AuthMode;
 use crate::sources::azure::discovery::TargetHints;
+use crate::sources::azure::{AuthMode, ReadLimits};
 
 use super::{clock, load_checklist};
 
@@ -56,7 +55,7 @@ pub async fn source_config(
         config.arm_skipped_because = Some("Azure is not read in this run (--offline)".to_string());
         return Ok(config);
     }
-    let options = args.azure.arm_options()?;
+    let options = args.azure.arm_options(ReadLimits::CHECK)?;
     let env_subscription = std::env::var("AZURE_SUBSCRIPTION_ID")
         .ok()
         .filter(|s| !s.trim().is_empty());
@@ -113,7 +112,7 @@ pub fn run_engine(
         .build()
         .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
     let now = clock()?.now();
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let show = std::io::stderr().is_terminal();
         let printer = tokio::spawn(async move {
@@ -123,23 +122,24 @@ pub fn run_engine(
                 }
             }
         });
-        let bound = Duration::from_secs(timeout.saturating_mul(4));
         let result =
-            tokio::time::timeout(bound, engine::run(checklist, config, now, Some(tx))).await;
-        let _ = printer.await;
-        match result {
-            Err(_) => Err(Failure {
-                exit: Exit::CouldNotCheck,
-                message: format!(
-                    "the checks did not finish within {} s (4 × --timeout)",
-                    bound.as_secs()
-                ),
-            }),
-            Ok(Err(engine::EngineError::Discovery(e))) => Err(Failure::usage(e.to_string())),
-            Ok(Err(e)) => Err(Failure::usage(e.to_string())),
-            Ok(Ok(report)) => Ok(report),
+            engine::run_within(engine::run_bound(timeout), checklist, config, now, Some(tx)).await;
+        if result.is_ok() {
+            let _ = printer.await;
         }
-    })
+        result
+    });
+    // A run cut off by the bound may still hold a worker thread (a rule still evaluating):
+    // do not wait for it.
+    runtime.shutdown_background();
+    match result {
+        Err(e @ engine::RunError::TooSlow(_)) => Err(Failure {
+            exit: Exit::CouldNotCheck,
+            message: e.to_string(),
+        }),
+        Err(engine::RunError::Engine(e)) => Err(Failure::usage(e.to_string())),
+        Ok(report) => Ok(report),
+    }
 }
 
 fn print_progress(event: &Progress) {

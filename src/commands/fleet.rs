@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{FleetArgs, FleetFormat, Global};
 use crate::exit::{Exit, Failure};
 use crate::fleet::{self, Event, FleetError, FleetOptions, Scope};
+use crate::sources::azure::ReadLimits;
 
 use super::{clock, load_checklist};
 
@@ -109,7 +110,7 @@ fn failure(e: FleetError) -> Failure {
 
 pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
     let checklist = Arc::new(load_checklist(g.checklist.as_deref())?);
-    let arm = args.azure.arm_options()?;
+    let arm = args.azure.arm_options(ReadLimits::FLEET)?;
     let scope = scope(args)?;
     if let Some(dir) = &args.output
         && dir.exists()
@@ -135,10 +136,23 @@ pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
     let printer = Printer {
         last_deep: Mutex::new(None),
     };
-    let report = runtime
-        .block_on(fleet::run(checklist.clone(), &options, &|e| {
-            printer.event(e)
-        }))
+    let deadline = Duration::from_secs(args.deadline);
+    let report = runtime.block_on(async {
+        tokio::time::timeout(
+            deadline,
+            fleet::run(checklist.clone(), &options, &|e| printer.event(e)),
+        )
+        .await
+    });
+    runtime.shutdown_background();
+    let report = report
+        .map_err(|_| Failure {
+            exit: Exit::CouldNotCheck,
+            message: format!(
+                "the fleet run did not finish within {} s (--deadline)",
+                deadline.as_secs()
+            ),
+        })?
         .map_err(failure)?;
 
     let mut out = std::io::stdout().lock();

@@ -405,6 +405,44 @@ fn terraform_documents(
         .collect()
 }
 
+/// Why a bounded run gave no report.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("the checks did not finish within {} s (4 × --timeout)", .0.as_secs())]
+    TooSlow(std::time::Duration),
+}
+
+/// The bound on a whole automatic check: four times the per-request `--timeout`.
+pub fn run_bound(timeout_seconds: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(timeout_seconds.saturating_mul(4))
+}
+
+/// [`run`] within `bound`, as its own task: a rule that keeps a thread busy (a CPU-heavy
+/// custom expression) cannot hold the caller past the bound. A run cut off this way may
+/// still occupy one worker thread; a runtime that ends after it should be shut down with
+/// `shutdown_background`.
+pub async fn run_within(
+    bound: std::time::Duration,
+    checklist: &Checklist,
+    config: &SourceConfig,
+    now: jiff::Timestamp,
+    progress: Option<UnboundedSender<Progress>>,
+) -> Result<Report, RunError> {
+    let checklist = checklist.clone();
+    let config = config.clone();
+    let task = tokio::spawn(async move { run(&checklist, &config, now, progress).await });
+    match tokio::time::timeout(bound, task).await {
+        Err(_) => Err(RunError::TooSlow(bound)),
+        Ok(Ok(result)) => Ok(result?),
+        // The task panicked: the panic hook has reported it; say it as a setup failure.
+        Ok(Err(e)) => Err(RunError::Engine(EngineError::Setup(format!(
+            "the checks stopped: {e}"
+        )))),
+    }
+}
+
 /// Gathers and evaluates: the whole automatic check.
 pub async fn run(
     checklist: &Checklist,

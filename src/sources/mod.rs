@@ -38,6 +38,12 @@ pub enum Cause {
     Credential { detail: String },
     /// A local source (Terraform, evidence files) could not be read.
     Local { detail: String },
+    /// A URL (an id, a `nextLink`) pointed away from the endpoint; refused before any
+    /// request, so the token never leaves the endpoint.
+    ForeignOrigin { resource: String, origin: String },
+    /// The run read as much as it may (`--max-read-mib`, `--max-requests`, or the JSON
+    /// values one run keeps).
+    Limit { resource: String, detail: String },
 }
 
 impl fmt::Display for Cause {
@@ -91,6 +97,13 @@ impl fmt::Display for Cause {
                 "could not get an Azure token (sign in with `az login`, or choose a credential with --auth): {detail}"
             ),
             Cause::Local { detail } => f.write_str(detail),
+            Cause::ForeignOrigin { resource, origin } => write!(
+                f,
+                "refused to read {resource}: it points at {origin}, not the endpoint this run talks to (a token is only ever sent to the endpoint)"
+            ),
+            Cause::Limit { resource, detail } => {
+                write!(f, "stopped before reading {resource}: {detail}")
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ use super::theme::ColorChoice;
 use super::view::render;
 use crate::checklist::Checklist;
 use crate::cli::SourceArgs;
-use crate::engine::{self, EngineError};
+use crate::engine::{self, EngineError, RunError};
 use crate::exit::Failure;
 use crate::session::Session;
 use crate::signoff::{Status, Target};
@@ -327,24 +327,22 @@ fn spawn_checks(
                 }
             })
         };
-        let bound = Duration::from_secs(sources.azure.timeout.saturating_mul(4));
-        let outcome = tokio::time::timeout(
-            bound,
-            engine::run(&checklist, &config, now, Some(progress_tx)),
+        let outcome = engine::run_within(
+            engine::run_bound(sources.azure.timeout),
+            &checklist,
+            &config,
+            now,
+            Some(progress_tx),
         )
         .await;
-        let _ = forward.await;
+        if outcome.is_ok() {
+            let _ = forward.await;
+        }
         let failed =
             |message: String, clusters: Vec<String>| Err(ChecksFailed { message, clusters });
         let result = match outcome {
-            Err(_) => failed(
-                format!(
-                    "the checks did not finish within {} s (4 × --timeout)",
-                    bound.as_secs()
-                ),
-                Vec::new(),
-            ),
-            Ok(Err(EngineError::Discovery(e))) => {
+            Err(e @ RunError::TooSlow(_)) => failed(e.to_string(), Vec::new()),
+            Err(RunError::Engine(EngineError::Discovery(e))) => {
                 let clusters = match &e {
                     DiscoveryError::Ambiguous {
                         flag, candidates, ..
@@ -353,8 +351,8 @@ fn spawn_checks(
                 };
                 failed(e.to_string(), clusters)
             }
-            Ok(Err(e)) => failed(e.to_string(), Vec::new()),
-            Ok(Ok(report)) => Ok(report),
+            Err(RunError::Engine(e)) => failed(e.to_string(), Vec::new()),
+            Ok(report) => Ok(report),
         };
         tracing::info!(run, ok = result.is_ok(), "automatic checks finished");
         let _ = tx.send(Msg::ChecksDone { run, result });

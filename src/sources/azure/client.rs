@@ -3,6 +3,7 @@
 //! every request, a bound on requests in flight, and each URL fetched at most once.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,9 +11,10 @@ use azure_core::credentials::TokenCredential;
 use azure_core::http::policies::Policy;
 use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
 use azure_core::http::{
-    ClientOptions, Context, ExponentialRetryOptions, Method, Pipeline, PipelineSendOptions,
+    ClientOptions, Context, ExponentialRetryOptions, Method, Pipeline, PipelineStreamOptions,
     Request, RetryOptions, Url,
 };
+use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::{OnceCell, Semaphore};
 
@@ -29,6 +31,36 @@ pub struct ArmOptions {
     pub max_in_flight: usize,
     /// Retries after the first try, for 408/429/5xx and connection errors.
     pub max_retries: u32,
+    /// What the whole run may read.
+    pub limits: ReadLimits,
+}
+
+/// What one run may read from ARM in all, so a server that never stops sending (endless
+/// `nextLink`s, huge pages) can neither exhaust memory nor keep the run going for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Response body bytes, every request together (`--max-read-mib`).
+    pub max_bytes: u64,
+    /// Requests sent, list pages included (`--max-requests`).
+    pub max_requests: u64,
+    /// Estimated memory of the JSON documents kept (see `bounded_json`).
+    pub max_json_memory: u64,
+}
+
+impl ReadLimits {
+    /// `check` and the wizards: one deployment is a few hundred kilobytes of ARM documents.
+    pub const CHECK: ReadLimits = ReadLimits {
+        max_bytes: 128 << 20,
+        max_requests: 5_000,
+        max_json_memory: 256 << 20,
+    };
+    /// `fleet`: Resource Graph pages of thousands of deployments, read into compact rows
+    /// (not JSON trees), and `--deep`'s per-resource reads.
+    pub const FLEET: ReadLimits = ReadLimits {
+        max_bytes: 1 << 30,
+        max_requests: 100_000,
+        max_json_memory: 2 << 30,
+    };
 }
 
 impl ArmOptions {
@@ -40,6 +72,7 @@ impl ArmOptions {
             timeout,
             max_in_flight: 16,
             max_retries: 4,
+            limits: ReadLimits::CHECK,
         }
     }
 }
@@ -107,6 +140,16 @@ pub struct ArmClient {
     /// The credential and scope, to get the first token once before any request.
     credential: Option<(Arc<dyn TokenCredential>, String)>,
     signed_in: OnceCell<Result<(), Cause>>,
+    limits: ReadLimits,
+    /// What this run has read so far, against `limits`.
+    read: ReadSoFar,
+}
+
+#[derive(Default)]
+struct ReadSoFar {
+    bytes: AtomicU64,
+    requests: AtomicU64,
+    json_memory: AtomicU64,
 }
 
 /// Whether a URL points at this machine (where `--auth none` is allowed).
@@ -191,6 +234,8 @@ impl ArmClient {
             fetched: Mutex::new(HashMap::new()),
             credential: credential.map(|c| (c, scope)),
             signed_in: OnceCell::new(),
+            limits: options.limits,
+            read: ReadSoFar::default(),
         })
     }
 
@@ -228,18 +273,58 @@ impl ArmClient {
         &self.base
     }
 
-    /// The URL for an ARM path (`/subscriptions/…`) and api-version.
+    /// The URL for an ARM path (`/subscriptions/…`) and api-version. Ids come from
+    /// servers (listings, Resource Graph rows), so they are checked as paths: a full URL,
+    /// a `//host` or a `\\` would otherwise replace the endpoint and carry the token there.
     pub fn url(&self, path: &str, api_version: &str) -> Result<Url, Cause> {
-        let mut url =
-            self.base
-                .join(path.trim_start_matches('/'))
-                .map_err(|e| Cause::BadResponse {
-                    resource: path.to_string(),
-                    detail: format!("cannot build a URL: {e}"),
-                })?;
+        let mut url = self.on_endpoint(path)?;
         url.query_pairs_mut()
             .append_pair("api-version", api_version);
         Ok(url)
+    }
+
+    fn on_endpoint(&self, path: &str) -> Result<Url, Cause> {
+        if let Ok(absolute) = Url::parse(path)
+            && absolute.origin() != self.base.origin()
+        {
+            return Err(Cause::ForeignOrigin {
+                resource: path.to_string(),
+                origin: absolute.origin().ascii_serialization(),
+            });
+        }
+        let lower = path.to_ascii_lowercase();
+        let is_arm_path = (lower.starts_with("/subscriptions") || lower.starts_with("/providers/"))
+            && !path.contains('\\')
+            && !path.contains("://");
+        if !is_arm_path {
+            return Err(Cause::BadResponse {
+                resource: path.to_string(),
+                detail: "not an ARM resource id (a path that starts with /subscriptions or /providers/); not requested".to_string(),
+            });
+        }
+        let url = self
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| Cause::BadResponse {
+                resource: path.to_string(),
+                detail: format!("cannot build a URL: {e}"),
+            })?;
+        self.same_origin(&url, path)?;
+        Ok(url)
+    }
+
+    /// Refuses any URL whose scheme, host or port is not the endpoint's: the one rule every
+    /// request of this client passes (ids, `nextLink`s, and any future `Location` or
+    /// `Azure-AsyncOperation` header to follow).
+    pub fn same_origin(&self, url: &Url, resource: &str) -> Result<(), Cause> {
+        if url.origin() == self.base.origin() {
+            Ok(())
+        } else {
+            Err(Cause::ForeignOrigin {
+                resource: resource.to_string(),
+                origin: url.origin().ascii_serialization(),
+            })
+        }
     }
 
     /// GETs one ARM path as JSON.
@@ -283,15 +368,28 @@ impl ArmClient {
         }
     }
 
-    /// ARM's nextLinks are absolute URLs on the public endpoint; keep their path and query
-    /// on the endpoint this run talks to.
+    /// ARM's nextLinks are absolute URLs, followed verbatim when they are on the endpoint.
+    /// One on a public cloud's ARM host (a run through a proxy or a local test server,
+    /// where the server writes the public host) is taken onto the endpoint, path and query
+    /// kept. Any other origin is refused: the token goes to the endpoint only.
     fn rebase(&self, next: &str, path: &str) -> Result<Url, Cause> {
-        let parsed = Url::parse(next)
-            .or_else(|_| self.base.join(next.trim_start_matches('/')))
-            .map_err(|e| Cause::BadResponse {
-                resource: path.to_string(),
-                detail: format!("invalid nextLink {next:?}: {e}"),
-            })?;
+        let parsed = Url::parse(next).map_err(|e| Cause::BadResponse {
+            resource: path.to_string(),
+            detail: format!("the nextLink {next:?} is not an absolute URL ({e})"),
+        })?;
+        if parsed.origin() == self.base.origin() {
+            return Ok(parsed);
+        }
+        let public_arm = [Cloud::Public, Cloud::Usgov, Cloud::China]
+            .iter()
+            .filter_map(|c| Url::parse(c.arm_endpoint()).ok())
+            .any(|arm| arm.origin() == parsed.origin());
+        if !public_arm {
+            return Err(Cause::ForeignOrigin {
+                resource: format!("the next page of {path}"),
+                origin: parsed.origin().ascii_serialization(),
+            });
+        }
         let mut url = self.base.clone();
         url.set_path(&format!(
             "{}{}",
@@ -299,6 +397,7 @@ impl ArmClient {
             parsed.path()
         ));
         url.set_query(parsed.query());
+        self.same_origin(&url, path)?;
         Ok(url)
     }
 
@@ -318,10 +417,8 @@ impl ArmClient {
         request.insert_header("accept", "application/json");
         request.insert_header("content-type", "application/json");
         request.set_body(serde_json::to_vec(body).unwrap_or_default());
-        let response = self.send(&mut request, path).await?;
-        let status = u16::from(response.status());
-        let quota = Quota::from_headers(response.headers());
-        let body = azure_core::Bytes::from(response.into_body());
+        let (status, headers, body) = self.send(&mut request, path).await?;
+        let quota = Quota::from_headers(&headers);
         if (200..300).contains(&status) {
             return Ok((body, quota));
         }
@@ -351,41 +448,115 @@ impl ArmClient {
         let _permit = self.permit().await?;
         let mut request = Request::new(url, Method::Get);
         request.insert_header("accept", "application/json");
-        let response = self.send(&mut request, resource).await?;
-        let status = u16::from(response.status());
-        let body = response.into_body();
-        let bytes: &[u8] = body.as_ref();
+        let (status, _, bytes) = self.send(&mut request, resource).await?;
         if (200..300).contains(&status) {
-            return document(bytes, resource);
+            return self.document(&bytes, resource);
         }
-        Err(status_cause(status, bytes, resource))
+        Err(status_cause(status, &bytes, resource))
     }
 
-    /// Sends through the pipeline (retries included) within the per-request timeout; every
-    /// status comes back as a response, classified by the caller.
+    /// A 2xx body as a document ([`document`]), its JSON tree charged to the run's budget.
+    fn document(&self, bytes: &[u8], resource: &str) -> Result<Value, Cause> {
+        let spent = self.read.json_memory.load(Ordering::Relaxed);
+        let left = self.limits.max_json_memory.saturating_sub(spent);
+        let (value, cost) = parse_document(bytes, resource, left)?;
+        self.read.json_memory.fetch_add(cost, Ordering::Relaxed);
+        Ok(value)
+    }
+
+    /// Sends through the pipeline (retries included) and reads the body, all within the
+    /// per-request timeout; every status comes back with its body, classified by the caller.
+    /// The body is read as it streams in and refused once it passes [`MAX_BODY_BYTES`] or the
+    /// run's byte budget, so a huge or endless body is never held whole.
     async fn send(
         &self,
         request: &mut Request,
         resource: &str,
-    ) -> Result<azure_core::http::RawResponse, Cause> {
+    ) -> Result<(u16, azure_core::http::headers::Headers, azure_core::Bytes), Cause> {
+        self.same_origin(request.url(), resource)?;
+        let sent = self.read.requests.fetch_add(1, Ordering::Relaxed);
+        if sent >= self.limits.max_requests {
+            return Err(Cause::Limit {
+                resource: resource.to_string(),
+                detail: format!(
+                    "this run already sent {} requests, as many as it may (--max-requests)",
+                    self.limits.max_requests
+                ),
+            });
+        }
         self.sign_in().await?;
-        let options = PipelineSendOptions {
+        let options = PipelineStreamOptions {
             skip_checks: true,
             ..Default::default()
         };
-        let sent = tokio::time::timeout(
-            self.timeout,
-            self.pipeline.send(&Context::new(), request, Some(options)),
-        )
-        .await;
-        match sent {
+        let exchange = async {
+            let response = self
+                .pipeline
+                .stream(&Context::new(), request, Some(options))
+                .await
+                .map_err(|e| self.transport_cause(&e))?;
+            let (status, headers, body) = response.deconstruct();
+            let bytes = self.read_body(&headers, body, resource).await?;
+            Ok((u16::from(status), headers, bytes))
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
             Err(_) => Err(Cause::Timeout {
                 resource: resource.to_string(),
                 seconds: self.timeout.as_secs(),
             }),
-            Ok(Err(e)) => Err(self.transport_cause(&e)),
-            Ok(Ok(response)) => Ok(response),
+            Ok(result) => result,
         }
+    }
+
+    async fn read_body(
+        &self,
+        headers: &azure_core::http::headers::Headers,
+        mut body: azure_core::http::response::AsyncResponseBody,
+        resource: &str,
+    ) -> Result<azure_core::Bytes, Cause> {
+        let too_big = |detail: String| Cause::BadResponse {
+            resource: resource.to_string(),
+            detail,
+        };
+        let over_cap = || {
+            too_big(format!(
+                "the body is over {0} MiB; an ARM document is at most {0} MiB (stopped reading it)",
+                MAX_BODY_BYTES >> 20
+            ))
+        };
+        let declared = headers
+            .get_optional_str(&azure_core::http::headers::CONTENT_LENGTH)
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if let Some(declared) = declared.filter(|n| *n > MAX_BODY_BYTES as u64) {
+            return Err(too_big(format!(
+                "the body is {:.1} MiB; an ARM document is at most {} MiB (not read)",
+                declared as f64 / f64::from(1u32 << 20),
+                MAX_BODY_BYTES >> 20
+            )));
+        }
+        let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| self.transport_cause(&e))?;
+            let total = self
+                .read
+                .bytes
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed)
+                + chunk.len() as u64;
+            if total > self.limits.max_bytes {
+                return Err(Cause::Limit {
+                    resource: resource.to_string(),
+                    detail: format!(
+                        "this run has read {} MiB from ARM, as much as it may (--max-read-mib)",
+                        self.limits.max_bytes >> 20
+                    ),
+                });
+            }
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(over_cap());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes.into())
     }
 
     fn transport_cause(&self, e: &azure_core::Error) -> Cause {
@@ -452,6 +623,11 @@ pub const MAX_BODY_BYTES: usize = 16 << 20;
 /// JSON, or JSON of another shape (an array, a string) is a bad response: the checks that
 /// needed it could not run, rather than failing on a document that was never observed.
 pub fn document(bytes: &[u8], resource: &str) -> Result<Value, Cause> {
+    parse_document(bytes, resource, ReadLimits::CHECK.max_json_memory).map(|(value, _)| value)
+}
+
+/// [`document`] within `budget` bytes of estimated JSON memory; returns what it cost.
+fn parse_document(bytes: &[u8], resource: &str, budget: u64) -> Result<(Value, u64), Cause> {
     let bad = |detail: String| Cause::BadResponse {
         resource: resource.to_string(),
         detail,
@@ -463,8 +639,13 @@ pub fn document(bytes: &[u8], resource: &str) -> Result<Value, Cause> {
             MAX_BODY_BYTES >> 20
         )));
     }
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| bad(format!("the body is not valid JSON ({e})")))?;
+    let (value, cost) = super::bounded_json::parse(bytes, budget).map_err(|e| match e {
+        e @ super::bounded_json::Bounded::TooLarge { .. } => Cause::Limit {
+            resource: resource.to_string(),
+            detail: e.to_string(),
+        },
+        e => bad(e.to_string()),
+    })?;
     if !value.is_object() {
         let kind = match &value {
             Value::Array(_) => "an array",
@@ -477,7 +658,7 @@ pub fn document(bytes: &[u8], resource: &str) -> Result<Value, Cause> {
             "the body is {kind}, not the JSON object ARM answers with"
         )));
     }
-    Ok(value)
+    Ok((value, cost))
 }
 
 /// A 2xx POST answer whose body is not JSON (see [`ArmClient::post_bytes`]).

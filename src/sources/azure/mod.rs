@@ -2,12 +2,13 @@
 //! resources and the documents the checklist's `arm:*` rules read.
 
 pub mod auth;
+mod bounded_json;
 pub mod client;
 pub mod discovery;
 pub mod documents;
 
 pub use auth::{AuthMode, Cloud};
-pub use client::{ArmClient, ArmOptions, Quota};
+pub use client::{ArmClient, ArmOptions, Quota, ReadLimits};
 
 /// api-versions pinned per resource provider (see README "Sources").
 pub mod api {
