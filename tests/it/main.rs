@@ -10,6 +10,7 @@ mod crash_consistency;
 mod fake_arm_selftest;
 mod fleet_command;
 mod hostile_inputs;
+mod hostile_servers;
 mod invalid_inputs;
 mod plain_wizard;
 mod properties;
