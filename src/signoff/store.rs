@@ -180,7 +180,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Test hook: with `READINESS_TEST_STALL_SAVE` set, a save stops after the temporary file is
 /// written and before it replaces the sign-off, and says so on stderr, so a test can kill
 /// the process at the worst moment and check that the last good file survived.
+/// Only in a build with the `test-hooks` feature: the release binary has no such hook.
 fn stall_for_crash_test() {
+    #[cfg(feature = "test-hooks")]
     if std::env::var_os("READINESS_TEST_STALL_SAVE").is_some() {
         eprintln!("readiness-test: save stalled before rename");
         loop {

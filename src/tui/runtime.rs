@@ -186,12 +186,19 @@ fn init_logging(
     }
 }
 
+/// Forced panics for the end-to-end tests; only in a build with the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
 fn test_panic() -> Option<TestPanic> {
     match std::env::var("READINESS_TEST_PANIC").as_deref() {
         Ok("render") => Some(TestPanic::Render),
         Ok("task") => Some(TestPanic::Task),
         _ => None,
     }
+}
+
+#[cfg(not(feature = "test-hooks"))]
+fn test_panic() -> Option<TestPanic> {
+    None
 }
 
 /// Keys and resizes from the terminal, on their own thread (crossterm reads block).
@@ -546,7 +553,7 @@ fn event_loop(
                     Some(TestPanic::Render) => state.panic_in_render = true,
                     Some(TestPanic::Task) => {
                         runtime.spawn(async {
-                            panic!("READINESS_TEST_PANIC=task: a forced panic in a background task")
+                            panic!("test hook: a forced panic in a background task")
                         });
                     }
                     None => {}

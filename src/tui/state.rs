@@ -403,7 +403,7 @@ impl Screen {
     }
 }
 
-/// Forced panics for the end-to-end tests (`READINESS_TEST_PANIC=render|task`).
+/// Forced panics for the end-to-end tests (the `test-hooks` feature's `READINESS_TEST_PANIC`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestPanic {
     Render,

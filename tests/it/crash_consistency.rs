@@ -349,7 +349,12 @@ fn a_read_only_directory_is_a_clear_error_and_nothing_changes() {
     let cmd = if root {
         std::fs::set_permissions(kit.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let (bin, checklist) = (kit.path().join("readiness"), kit.path().join("small.toml"));
-        std::fs::copy(assert_cmd::cargo::cargo_bin("readiness"), &bin).unwrap();
+        // A hard link, not a copy: a copy is written through a descriptor that a fork in
+        // another test thread can hold open, and exec of it then fails (ETXTBSY).
+        let built = assert_cmd::cargo::cargo_bin("readiness");
+        if std::fs::hard_link(&built, &bin).is_err() {
+            std::fs::copy(&built, &bin).unwrap();
+        }
         std::fs::copy(common::small_checklist(), &checklist).unwrap();
         std::fs::set_permissions(&checklist, std::fs::Permissions::from_mode(0o644)).unwrap();
         readiness_from(&bin, &checklist, &path)

@@ -80,8 +80,21 @@ impl ArmOptions {
 type Fetch = Arc<OnceCell<Result<Value, Cause>>>;
 
 /// With `--auth none` against a loopback endpoint, this variable's value is sent as a bearer
-/// token, so tests can prove a token never reaches any output.
+/// token, so tests can prove a token never reaches any output. Only in a build with the
+/// `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
 pub const TEST_TOKEN_ENV: &str = "READINESS_TEST_STATIC_TOKEN";
+
+/// The test hook's token, when this build has the hook and the variable is set.
+fn test_token() -> Option<String> {
+    #[cfg(feature = "test-hooks")]
+    if let Ok(token) = std::env::var(TEST_TOKEN_ENV)
+        && !token.is_empty()
+    {
+        return Some(token);
+    }
+    None
+}
 
 #[derive(Debug)]
 struct StaticBearer(String);
@@ -201,9 +214,9 @@ impl ArmClient {
             ))],
             // Test hook for the no-secret-leaks tests: a fixed, recognisable token, sent only
             // with `--auth none`, which is refused for anything but a loopback endpoint.
-            None => match std::env::var(TEST_TOKEN_ENV) {
-                Ok(token) if !token.is_empty() => vec![Arc::new(StaticBearer(token))],
-                _ => Vec::new(),
+            None => match test_token() {
+                Some(token) => vec![Arc::new(StaticBearer(token))],
+                None => Vec::new(),
             },
         });
         let retry = RetryOptions::exponential(ExponentialRetryOptions {

@@ -83,7 +83,7 @@ pub fn help_scroll_max(state: &State) -> u16 {
 pub fn render(state: &State, frame: &mut Frame) {
     assert!(
         !state.panic_in_render,
-        "READINESS_TEST_PANIC=render: a forced panic while drawing"
+        "test hook: a forced panic while drawing"
     );
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
