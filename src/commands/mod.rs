@@ -245,9 +245,8 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     let template = match &args.template {
         Some(path) => Some((
             path.display().to_string(),
-            std::fs::read_to_string(path).map_err(|e| {
-                Failure::bad_input(format!("cannot read template {}: {e}", path.display()))
-            })?,
+            crate::fsread::read_text(path, crate::fsread::MAX_TEMPLATE)
+                .map_err(|e| Failure::bad_input(e.naming("template")))?,
         )),
         None => None,
     };
@@ -295,10 +294,8 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
     if let Some(path) = &attestation {
         let checklist = load_checklist(g.checklist.as_deref())?;
         let loaded = read_signoff(&g.signoff)?;
-        let bytes = std::fs::read(path).map_err(|e| {
-            Failure::bad_input(format!("cannot read attestation {}: {e}", path.display()))
-        })?;
-        let text = String::from_utf8_lossy(&bytes);
+        let text = crate::fsread::read_text_lossy(path, crate::fsread::MAX_ATTESTATION)
+            .map_err(|e| Failure::bad_input(e.naming("attestation")))?;
         let outcome = attest::verify(&text, loaded.text.as_bytes(), &loaded.signoff, &checklist);
         problems.extend(outcome.problems);
         checked.push(format!(

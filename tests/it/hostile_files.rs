@@ -1,0 +1,214 @@
+//! Hostile files (issue 16): FIFOs, devices and `/dev/zero` where a file is read; devices,
+//! FIFOs, symlinks and sign-offs where one is written; a target name that forges calendar
+//! entries; cluster names that collide once sanitised, and symlinks out of `fleet --output`.
+//!
+//! Every run that could hang without its guard has a deadline: the child is killed after it
+//! and the test fails on the missing exit code instead of waiting forever.
+
+use crate::common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `cmd`, killing it at [`DEADLINE`]; fails the test if it had to.
+fn run(mut cmd: assert_cmd::Command, what: &str) -> Output {
+    let started = Instant::now();
+    let out = cmd.timeout(DEADLINE).output().expect("runs");
+    assert!(
+        out.status.code().is_some() && started.elapsed() < DEADLINE,
+        "{what}: killed at the deadline (it hung); stderr: {}",
+        stderr(&out)
+    );
+    out
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+fn symlink(target: impl AsRef<Path>, link: &Path) {
+    std::os::unix::fs::symlink(target, link).unwrap();
+}
+
+/// A scratch directory with a small sign-off (`readiness-signoff.toml`, one answer) and a
+/// copy of it (`old.toml`).
+fn answered() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::small(dir.path())
+        .args(["answer", "net.private", "--status", "pass", "--note", "n"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::copy(
+        dir.path().join("readiness-signoff.toml"),
+        dir.path().join("old.toml"),
+    )
+    .unwrap();
+    out_attestation(dir.path());
+    dir
+}
+
+fn out_attestation(dir: &Path) {
+    let out = common::small(dir)
+        .args(["attest", "-o", "attestation.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Every file the tool reads, given as a FIFO, as `/dev/zero` through a symlink, and as
+/// `/dev/null`: refused at once with exit 2 and a message naming the file.
+#[test]
+fn fifos_and_devices_given_as_input_files_are_refused_naming_them() {
+    let dir = answered();
+    let d = dir.path();
+    mkfifo(&d.join("fifo"));
+    symlink("/dev/zero", &d.join("zero"));
+    type Args = fn(&str) -> Vec<String>;
+    let commands: Vec<(&str, Args)> = vec![
+        ("--signoff", |f| s(&["--signoff", f, "status"])),
+        ("--checklist", |f| s(&["--checklist", f, "status"])),
+        ("checklist validate", |f| s(&["checklist", "validate", f])),
+        ("attest --template", |f| s(&["attest", "--template", f])),
+        ("attest --previous", |f| s(&["attest", "--previous", f])),
+        ("diff OLD", |f| s(&["diff", f, "readiness-signoff.toml"])),
+        ("diff NEW", |f| s(&["diff", "old.toml", f])),
+        ("verify --attestation", |f| {
+            s(&["verify", "--attestation", f])
+        }),
+    ];
+    for (what, args) in commands {
+        for (file, kind) in [
+            ("fifo", "a FIFO (named pipe), not a regular file"),
+            ("zero", "a character device, not a regular file"),
+            ("/dev/null", "a character device, not a regular file"),
+        ] {
+            // `--checklist FILE` in place of the small checklist; the rest use it.
+            let mut cmd = match what {
+                "--checklist" => common::readiness(d),
+                _ => common::small(d),
+            };
+            cmd.args(args(file));
+            let out = run(cmd, &format!("{what} {file}"));
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{what} {file}: {err}");
+            assert!(err.contains(file), "{what} {file}: not named: {err}");
+            // A sign-off may not be a symlink at all (it is saved by replacing it).
+            let symlink_refused = file == "zero" && err.contains("zero is a symbolic link");
+            assert!(
+                err.contains(kind) || symlink_refused,
+                "{what} {file}: {err}"
+            );
+        }
+    }
+    // Nothing replaced them.
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(d.join("fifo"))
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+}
+
+fn s(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+/// `check --evidence-dir` with `aks.json` a symlink to `/dev/zero` and `key-vault.json` a
+/// FIFO: the checks that needed them are errors naming the file, the others still judged,
+/// and all of it well within `--timeout`.
+#[test]
+fn evidence_that_is_dev_zero_or_a_fifo_makes_its_checks_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    std::fs::create_dir(&evidence).unwrap();
+    for entry in std::fs::read_dir(common::data("evidence/hardened")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), evidence.join(entry.file_name())).unwrap();
+    }
+    std::fs::remove_file(evidence.join("aks.json")).unwrap();
+    symlink("/dev/zero", &evidence.join("aks.json"));
+    std::fs::remove_file(evidence.join("key-vault.json")).unwrap();
+    mkfifo(&evidence.join("key-vault.json"));
+    let mut cmd = common::readiness(dir.path());
+    cmd.args([
+        "check",
+        "--format",
+        "json",
+        "--timeout",
+        "10",
+        "--evidence-dir",
+    ])
+    .arg(&evidence);
+    let out = run(cmd, "check --evidence-dir");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks: Vec<&Value> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["checks"].as_array().unwrap())
+        .collect();
+    for (source, file, kind) in [
+        ("arm:aks", "aks.json", "a character device"),
+        ("arm:key-vault", "key-vault.json", "a FIFO (named pipe)"),
+        // The issuer these are judged against is read from aks.json.
+        (
+            "arm:identities/federated-credentials",
+            "aks.json",
+            "a character device",
+        ),
+    ] {
+        let of: Vec<&&Value> = checks.iter().filter(|c| c["source"] == source).collect();
+        assert!(!of.is_empty(), "no {source} checks");
+        for c in of {
+            assert_eq!(c["status"], "error", "{c}");
+            let cause = c["cause"].as_str().unwrap_or_default();
+            assert!(
+                cause.contains(&evidence.join(file).display().to_string()) && cause.contains(kind),
+                "{source}: {cause}"
+            );
+        }
+    }
+    let registry: Vec<&&Value> = checks
+        .iter()
+        .filter(|c| c["source"] == "arm:registry")
+        .collect();
+    assert!(
+        registry.iter().all(|c| c["status"] == "pass"),
+        "{registry:?}"
+    );
+}
+
+/// A Terraform var file that is a FIFO is refused, naming it, instead of blocking.
+#[test]
+fn a_terraform_var_file_that_is_a_fifo_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("tf");
+    std::fs::create_dir(&tf).unwrap();
+    std::fs::write(tf.join("main.tf"), "variable \"x\" {\n  default = 1\n}\n").unwrap();
+    mkfifo(&dir.path().join("vars.tfvars"));
+    let mut cmd = common::readiness(dir.path());
+    cmd.args(["check", "--format", "json", "--terraform-dir"])
+        .arg(&tf)
+        .args(["--var-file", "vars.tfvars"]);
+    let out = run(cmd, "check --var-file FIFO");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("vars.tfvars: it is a FIFO (named pipe), not a regular file"),
+        "{err}"
+    );
+}
