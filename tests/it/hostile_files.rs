@@ -7,7 +7,7 @@
 
 use crate::common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
@@ -211,4 +211,134 @@ fn a_terraform_var_file_that_is_a_fifo_is_refused() {
         err.contains("vars.tfvars: it is a FIFO (named pipe), not a regular file"),
         "{err}"
     );
+}
+
+/// Which kinds of not-regular-file stand at `-o`, made in `dir`; the character device only
+/// where `mknod` is allowed (as root), else a note says it was skipped.
+fn special_outputs(dir: &Path) -> Vec<(PathBuf, &'static str)> {
+    let mut made = Vec::new();
+    let fifo = dir.join("out.fifo");
+    mkfifo(&fifo);
+    made.push((fifo, "a FIFO (named pipe)"));
+    let stdout_link = dir.join("out.fd1");
+    symlink("/proc/self/fd/1", &stdout_link);
+    made.push((stdout_link, "a symbolic link"));
+    let null_link = dir.join("out.null");
+    symlink("/dev/null", &null_link);
+    made.push((null_link, "a symbolic link"));
+    let subdir = dir.join("out.dir");
+    std::fs::create_dir(&subdir).unwrap();
+    made.push((subdir, "a directory"));
+    let device = dir.join("out.dev");
+    let c = std::ffi::CString::new(device.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid path; (1, 3) is /dev/null's device number.
+    if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) } == 0 {
+        made.push((device, "a character device"));
+    } else {
+        eprintln!("note: mknod is not permitted here; the character-device case is skipped");
+    }
+    made
+}
+
+fn file_type(path: &Path) -> std::fs::FileType {
+    std::fs::symlink_metadata(path).unwrap().file_type()
+}
+
+/// `attest -o` and `status -o` replace only regular files: a FIFO, a device, a symlink (to
+/// standard output or to /dev/null) or a directory is refused with exit 2 and left as it was.
+#[test]
+fn outputs_refuse_devices_fifos_symlinks_and_directories() {
+    let dir = answered();
+    let d = dir.path();
+    for (path, kind) in special_outputs(d) {
+        let before = file_type(&path);
+        for (command, what) in [
+            ("attest", "the attestation"),
+            ("status", "the status report"),
+        ] {
+            let mut cmd = common::small(d);
+            cmd.args([command, "-o"]).arg(&path);
+            let out = run(cmd, &format!("{command} -o {}", path.display()));
+            let err = stderr(&out);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{command} {}: {err}",
+                path.display()
+            );
+            assert!(
+                err.contains(&format!(
+                    "{} is {kind}; readiness writes {what} only to a regular file",
+                    path.display()
+                )),
+                "{command}: {err}"
+            );
+            assert!(out.stdout.is_empty(), "{command}: wrote to standard output");
+            assert_eq!(file_type(&path), before, "{} was replaced", path.display());
+        }
+    }
+}
+
+/// `-o -` is standard output (the same bytes as without `-o`); no file named `-` appears.
+#[test]
+fn dash_as_output_is_standard_output() {
+    let dir = answered();
+    let d = dir.path();
+    for command in ["attest", "status"] {
+        let plain = common::small(d).arg(command).output().unwrap();
+        let dash = common::small(d)
+            .args([command, "-o", "-"])
+            .output()
+            .unwrap();
+        assert_eq!(dash.status.code(), Some(0), "{}", stderr(&dash));
+        assert_eq!(dash.stdout, plain.stdout, "{command}");
+        assert!(!dash.stdout.is_empty());
+        assert!(!d.join("-").exists(), "{command} wrote a file named -");
+    }
+}
+
+/// `attest -o readiness-signoff.toml` (or a checklist) is refused, and the file is unchanged;
+/// an earlier attestation is still replaced.
+#[test]
+fn outputs_never_overwrite_a_signoff_or_a_checklist() {
+    let dir = answered();
+    let d = dir.path();
+    std::fs::copy(common::small_checklist(), d.join("checklist.toml")).unwrap();
+    // A sign-off with a mistake in it is still a sign-off.
+    let broken = std::fs::read_to_string(d.join("old.toml")).unwrap() + "\nunknown_key = 1\n";
+    std::fs::write(d.join("broken.toml"), &broken).unwrap();
+    for (file, kind) in [
+        ("readiness-signoff.toml", "a sign-off"),
+        ("broken.toml", "a sign-off"),
+        ("checklist.toml", "a checklist"),
+    ] {
+        let before = std::fs::read(d.join(file)).unwrap();
+        for (command, what) in [
+            ("attest", "the attestation"),
+            ("status", "the status report"),
+        ] {
+            let out = common::small(d)
+                .args([command, "-o", file])
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{command} -o {file}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "{file} is {kind}; refusing to overwrite it with {what}"
+                )),
+                "{err}"
+            );
+            assert_eq!(
+                std::fs::read(d.join(file)).unwrap(),
+                before,
+                "{file} changed"
+            );
+        }
+    }
+    let out = common::small(d)
+        .args(["attest", "-o", "attestation.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
