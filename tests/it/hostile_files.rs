@@ -342,3 +342,50 @@ fn outputs_never_overwrite_a_signoff_or_a_checklist() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A target name carrying `\r\nBEGIN:VEVENT\r\n…` stays inside the calendar's NAME: exactly
+/// one VEVENT per due review, and no CR that does not end a line.
+#[test]
+fn a_target_name_cannot_forge_calendar_entries() {
+    let dir = answered();
+    let d = dir.path();
+    let forged = "prod\r\nBEGIN:VEVENT\r\nSUMMARY:forged; a, b\\\r\nEND:VEVENT\rX";
+    let out = common::small(d)
+        .args(["target", "--name", forged])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json = common::small(d)
+        .args(["status", "--within", "3650", "--format", "json"])
+        .output()
+        .unwrap();
+    let due = serde_json::from_slice::<Value>(&json.stdout).unwrap()["due"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(due >= 1, "nothing due");
+    let out = common::small(d)
+        .args(["status", "--within", "3650", "--format", "ics"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ics = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(ics.matches("\r\nBEGIN:VEVENT\r\n").count(), due, "{ics}");
+    assert_eq!(ics.matches("\r\nEND:VEVENT\r\n").count(), due, "{ics}");
+    assert_eq!(
+        ics.matches('\r').count(),
+        ics.matches("\r\n").count(),
+        "bare CR: {ics:?}"
+    );
+    assert!(!ics.contains("\r\nSUMMARY:forged"), "{ics}");
+    let unfolded = ics.replace("\r\n ", "");
+    let escaped = "readiness reviews: prod\\nBEGIN:VEVENT\\nSUMMARY:forged\\; a\\, b\\\\\\nEND:VEVENT\\nX\r\n";
+    assert!(
+        unfolded.contains(&format!("\r\nNAME:{escaped}")),
+        "{unfolded}"
+    );
+    assert!(
+        unfolded.contains(&format!("\r\nX-WR-CALNAME:{escaped}")),
+        "{unfolded}"
+    );
+}
