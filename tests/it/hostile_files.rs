@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use common::fake_arg::{ArgOptions, FakeArg, cluster_row, registry_row, template, vault_row};
 use serde_json::Value;
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -388,4 +389,183 @@ fn a_target_name_cannot_forge_calendar_entries() {
         unfolded.contains(&format!("\r\nX-WR-CALNAME:{escaped}")),
         "{unfolded}"
     );
+}
+
+const SUB: &str = "aaaaaaaa-0000-4000-8000-00000000000a";
+
+/// A fake Resource Graph holding one hardened deployment per `(resource group, cluster)`.
+async fn fake_fleet(clusters: &[(&str, &str)]) -> FakeArg {
+    let mut rows = Vec::new();
+    for (rg, name) in clusters {
+        rows.push(cluster_row(
+            &template("cluster-hardened.json"),
+            SUB,
+            rg,
+            name,
+        ));
+        let short: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+        rows.push(vault_row(
+            &template("vault-hardened.json"),
+            SUB,
+            rg,
+            &format!("kv{short}"),
+        ));
+        rows.push(registry_row(
+            &template("registry-hardened.json"),
+            SUB,
+            rg,
+            &format!("acr{short}"),
+        ));
+    }
+    FakeArg::start(rows, ArgOptions::default()).await
+}
+
+async fn fleet_to(dir: &Path, uri: &str, out: &Path) -> Output {
+    let mut cmd = common::readiness(dir);
+    cmd.args([
+        "fleet",
+        "--auth",
+        "none",
+        "--arm-endpoint",
+        uri,
+        "--subscription",
+        SUB,
+    ])
+    .args(["--format", "json", "--output"])
+    .arg(out);
+    tokio::task::spawn_blocking(move || run(cmd, "fleet --output"))
+        .await
+        .unwrap()
+}
+
+fn target_cluster(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    readiness::signoff::parse("signoff", &text)
+        .unwrap()
+        .target
+        .cluster
+        .unwrap()
+}
+
+/// `aks:prod` and `aks_prod` both sanitise to `aks_prod.toml`. A first run sees only
+/// `aks_prod`; once `aks:prod` appears too (and is met first), both are kept: the file stays
+/// with the cluster its `[target]` names, the newcomer gets `aks_prod-2.toml`, a warning names
+/// both, and the next run puts each in the same file again. In `rg-new`, where both are new
+/// in one run, the one met second gets the suffix.
+#[tokio::test(flavor = "multi_thread")]
+async fn fleet_output_keeps_clusters_whose_names_collide_once_sanitised() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("signoffs");
+    let rg = out.join(SUB).join("rg");
+    let toml_files = |rg: &Path| {
+        let mut files: Vec<String> = std::fs::read_dir(rg)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        files.sort();
+        files
+    };
+    let fake = fake_fleet(&[("rg", "aks_prod")]).await;
+    let run = fleet_to(dir.path(), &fake.uri(), &out).await;
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(toml_files(&rg), ["aks_prod.toml"]);
+
+    let fake = fake_fleet(&[
+        ("rg", "aks:prod"),
+        ("rg", "aks_prod"),
+        ("rg-new", "aks:prod"),
+        ("rg-new", "aks_prod"),
+    ])
+    .await;
+    for round in 1..=2 {
+        let run = fleet_to(dir.path(), &fake.uri(), &out).await;
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(0), "round {round}: {err}");
+        assert!(err.contains("Wrote 4 sign-off(s)"), "{err}");
+        let warning = format!(
+            "warning: clusters \"aks_prod\" and \"aks:prod\" both map to {}; \"aks:prod\" is written to {}",
+            rg.join("aks_prod.toml").display(),
+            rg.join("aks_prod-2.toml").display()
+        );
+        assert!(err.contains(&warning), "round {round}: {err}");
+        assert_eq!(
+            toml_files(&rg),
+            ["aks_prod-2.toml", "aks_prod.toml"],
+            "round {round}"
+        );
+        assert_eq!(
+            target_cluster(&rg.join("aks_prod.toml")),
+            "aks_prod",
+            "round {round}"
+        );
+        assert_eq!(
+            target_cluster(&rg.join("aks_prod-2.toml")),
+            "aks:prod",
+            "round {round}"
+        );
+        let new = out.join(SUB).join("rg-new");
+        assert_eq!(
+            toml_files(&new),
+            ["aks_prod-2.toml", "aks_prod.toml"],
+            "round {round}"
+        );
+        let mut both = [
+            target_cluster(&new.join("aks_prod.toml")),
+            target_cluster(&new.join("aks_prod-2.toml")),
+        ];
+        both.sort();
+        assert_eq!(both, ["aks:prod", "aks_prod"], "round {round}");
+    }
+}
+
+/// A subdirectory of `--output` that is a symlink out of it, and a sign-off entry that is a
+/// symlink to a file outside: refused with a message, never written through.
+#[tokio::test(flavor = "multi_thread")]
+async fn fleet_output_never_follows_a_symlink_out_of_the_directory() {
+    let fake = fake_fleet(&[("rg-a", "aks-a")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let out = dir.path().join("signoffs");
+    std::fs::create_dir(&out).unwrap();
+
+    // DIR/<subscription> → outside.
+    symlink(&outside, &out.join(SUB));
+    let run = fleet_to(dir.path(), &fake.uri(), &out).await;
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "not written: {}: it is a symbolic link",
+            out.join(SUB).display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("Wrote 0 sign-off(s)"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "written outside"
+    );
+
+    // DIR/<subscription>/<rg>/<cluster>.toml → a file outside.
+    std::fs::remove_file(out.join(SUB)).unwrap();
+    let rg = out.join(SUB).join("rg-a");
+    std::fs::create_dir_all(&rg).unwrap();
+    let victim = outside.join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    symlink(&victim, &rg.join("aks-a.toml"));
+    let run = fleet_to(dir.path(), &fake.uri(), &out).await;
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "not written: {}: it is a symbolic link; readiness does not write through one out of --output",
+            rg.join("aks-a.toml").display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(file_type(&rg.join("aks-a.toml")).is_symlink());
 }
