@@ -28,6 +28,9 @@ pub const MAX_EVIDENCE: u64 = crate::sources::azure::client::MAX_BODY_BYTES as u
 pub const MAX_TEMPLATE: u64 = 16 << 20;
 /// Terraform files (`*.tf`, `*.tfvars`, `.terraform/terraform.tfstate`).
 pub const MAX_TERRAFORM: u64 = 16 << 20;
+/// The full-screen wizard's remembered position (a few hundred bytes of JSON); a larger
+/// one is ignored like an unreadable one.
+pub const MAX_POSITION: u64 = 1 << 20;
 
 /// Why a file could not be read; displays as `cannot read PATH: REASON`.
 #[derive(Debug, thiserror::Error)]
