@@ -56,11 +56,12 @@ fn answered() -> tempfile::TempDir {
         dir.path().join("old.toml"),
     )
     .unwrap();
-    out_attestation(dir.path());
+    write_attestation(dir.path());
     dir
 }
 
-fn out_attestation(dir: &Path) {
+/// `attest -o attestation.md` succeeds (replacing an earlier one).
+fn write_attestation(dir: &Path) {
     let out = common::small(dir)
         .args(["attest", "-o", "attestation.md"])
         .output()
@@ -337,11 +338,7 @@ fn outputs_never_overwrite_a_signoff_or_a_checklist() {
             );
         }
     }
-    let out = common::small(d)
-        .args(["attest", "-o", "attestation.md"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    write_attestation(d);
 }
 
 /// A target name carrying `\r\nBEGIN:VEVENT\r\n…` stays inside the calendar's NAME: exactly
@@ -530,19 +527,24 @@ async fn fleet_output_never_follows_a_symlink_out_of_the_directory() {
     let out = dir.path().join("signoffs");
     std::fs::create_dir(&out).unwrap();
 
+    // Runs the fleet, which must refuse `link` and write nothing through it.
+    let refused = async |link: &Path| {
+        let run = fleet_to(dir.path(), &fake.uri(), &out).await;
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "not written: {}: it is a symbolic link; readiness does not write through one out of --output",
+                link.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("Wrote 0 sign-off(s)"), "{err}");
+    };
+
     // DIR/<subscription> → outside.
     symlink(&outside, &out.join(SUB));
-    let run = fleet_to(dir.path(), &fake.uri(), &out).await;
-    let err = stderr(&run);
-    assert_eq!(run.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains(&format!(
-            "not written: {}: it is a symbolic link",
-            out.join(SUB).display()
-        )),
-        "{err}"
-    );
-    assert!(err.contains("Wrote 0 sign-off(s)"), "{err}");
+    refused(&out.join(SUB)).await;
     assert_eq!(
         std::fs::read_dir(&outside).unwrap().count(),
         0,
@@ -556,16 +558,7 @@ async fn fleet_output_never_follows_a_symlink_out_of_the_directory() {
     let victim = outside.join("victim.txt");
     std::fs::write(&victim, "keep me").unwrap();
     symlink(&victim, &rg.join("aks-a.toml"));
-    let run = fleet_to(dir.path(), &fake.uri(), &out).await;
-    let err = stderr(&run);
-    assert_eq!(run.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains(&format!(
-            "not written: {}: it is a symbolic link; readiness does not write through one out of --output",
-            rg.join("aks-a.toml").display()
-        )),
-        "{err}"
-    );
+    refused(&rg.join("aks-a.toml")).await;
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     assert!(file_type(&rg.join("aks-a.toml")).is_symlink());
 }
