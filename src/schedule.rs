@@ -89,12 +89,12 @@ fn plain_text(text: &str) -> String {
         .collect()
 }
 
-/// RFC 5545 §3.3.11 escaping of a TEXT value (`\\`, `\;`, `\,`, line breaks as `\n`).
+/// RFC 5545 §3.3.11 escaping of a TEXT value already through [`plain_text`] (`\\`, `\;`,
+/// `\,`, line breaks as `\n`).
 /// The icalendar crate does this for the properties it knows are TEXT (SUMMARY, DESCRIPTION,
 /// UID, X-…) but not for NAME (RFC 7986), and never for CR.
 fn escaped_text(text: &str) -> String {
-    plain_text(text)
-        .replace('\\', "\\\\")
+    text.replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
         .replace('\n', "\\n")
