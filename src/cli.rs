@@ -304,7 +304,8 @@ pub struct AttestArgs {
     /// tera template to use instead of the built-in one.
     #[arg(long, value_name = "PATH")]
     pub template: Option<PathBuf>,
-    /// Write here instead of standard output.
+    /// Write here instead of standard output (`-`: standard output). Replaces only a
+    /// regular file, and never a sign-off or a checklist.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// The previous quarter's sign-off: adds "Changes since the previous attestation".
@@ -359,7 +360,8 @@ pub struct StatusArgs {
     pub within: u32,
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,
-    /// Write here instead of standard output.
+    /// Write here instead of standard output (`-`: standard output). Replaces only a
+    /// regular file, and never a sign-off or a checklist.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
 }

@@ -11,6 +11,7 @@ pub mod diff;
 pub mod engine;
 pub mod exit;
 pub mod fleet;
+pub mod fsread;
 pub mod plain;
 pub mod rules;
 pub mod schedule;

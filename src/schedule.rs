@@ -75,21 +75,53 @@ pub fn due_within(
     out
 }
 
+/// A TEXT value as RFC 5545 allows it before escaping: every line break (CRLF, CR, LF)
+/// becomes LF, and other control characters (which TEXT may not hold) become spaces.
+fn plain_text(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .map(|c| match c {
+            '\r' => '\n',
+            '\n' | '\t' => c,
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// RFC 5545 §3.3.11 escaping of a TEXT value already through [`plain_text`] (`\\`, `\;`,
+/// `\,`, line breaks as `\n`).
+/// The icalendar crate does this for the properties it knows are TEXT (SUMMARY, DESCRIPTION,
+/// UID, X-…) but not for NAME (RFC 7986), and never for CR.
+fn escaped_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
 /// An iCalendar file with one all-day entry per due review. UIDs are stable, so importing a
-/// newer file updates entries instead of duplicating them.
+/// newer file updates entries instead of duplicating them. Names from the sign-off and the
+/// checklist are escaped: a target name cannot add lines (or events) of its own.
 pub fn to_ics(dues: &[Due], deployment: &str, now: jiff::Timestamp) -> String {
     let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let name = plain_text(&format!("readiness reviews: {deployment}"));
+    let deployment = plain_text(deployment);
     let mut calendar = Calendar::new();
-    calendar.name(&format!("readiness reviews: {deployment}"));
+    calendar.append_property(Property::new("NAME", escaped_text(&name)));
+    calendar.append_property(Property::new("X-WR-CALNAME", &name));
     for d in dues {
         let what = d.what();
         let event = Event::new()
-            .uid(&format!("{}-{}@readiness", d.id, d.due))
-            .summary(&format!("readiness: re-review {} ({what})", d.id))
-            .description(&format!(
+            .uid(&plain_text(&format!("{}-{}@readiness", d.id, d.due)))
+            .summary(&plain_text(&format!(
+                "readiness: re-review {} ({what})",
+                d.id
+            )))
+            .description(&plain_text(&format!(
                 "{}\nDeployment: {deployment}\nLast answered by {}.",
                 d.title, d.answered_by
-            ))
+            )))
             .append_property(Property::new("DTSTAMP", &stamp))
             .append_property(
                 Property::new("DTSTART", d.due.strftime("%Y%m%d").to_string())

@@ -20,10 +20,10 @@ const MAX_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
 /// Reads and validates a checklist file. I/O problems are reported as a diagnostic too.
 pub fn load_file(path: &Path) -> Result<Checklist, Diagnostics> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = crate::fsread::read_regular(path, crate::fsread::MAX_CHECKLIST).map_err(|e| {
         Diagnostics(vec![
             SourceText::new(name.clone(), "")
-                .diagnostic(None, format!("cannot read checklist: {e}")),
+                .diagnostic(None, format!("cannot read checklist: {}", e.reason())),
         ])
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {

@@ -35,11 +35,21 @@ pub async fn source_config(
         }
     }
     for file in &args.var_files {
-        if !file.is_file() {
-            return Err(Failure::usage(format!(
-                "--var-file {}: no such file",
-                file.display()
-            )));
+        match std::fs::metadata(file) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(meta) => {
+                return Err(Failure::usage(format!(
+                    "--var-file {}: it is {}, not a regular file; readiness reads only regular files",
+                    file.display(),
+                    crate::fsread::kind_of(meta.file_type())
+                )));
+            }
+            Err(_) => {
+                return Err(Failure::usage(format!(
+                    "--var-file {}: no such file",
+                    file.display()
+                )));
+            }
         }
     }
     if let Some(dir) = &args.evidence_dir {

@@ -174,6 +174,9 @@ pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
             w.written,
             dir.display()
         );
+        for warning in &w.warnings {
+            eprintln!("warning: {warning}");
+        }
         for (path, why) in &w.refused {
             eprintln!("✖ not written: {}: {why}", path.display());
         }

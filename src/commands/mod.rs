@@ -245,9 +245,8 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     let template = match &args.template {
         Some(path) => Some((
             path.display().to_string(),
-            std::fs::read_to_string(path).map_err(|e| {
-                Failure::bad_input(format!("cannot read template {}: {e}", path.display()))
-            })?,
+            crate::fsread::read_text(path, crate::fsread::MAX_TEMPLATE)
+                .map_err(|e| Failure::bad_input(e.naming("template")))?,
         )),
         None => None,
     };
@@ -264,20 +263,79 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
         previous.as_ref(),
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
-    match &args.output {
-        Some(path) => {
-            store::write_atomic(path, markdown.as_bytes())
-                .map_err(|e| Failure::bad_input(format!("cannot write {}: {e}", path.display())))?;
-            eprintln!("Attestation written to {}.", path.display());
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(markdown.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(|e| Failure::bad_input(format!("cannot write to standard output: {e}")))?;
-        }
+    if let Some(path) = write_output(args.output.as_deref(), &markdown, "the attestation")? {
+        eprintln!("Attestation written to {}.", path.display());
     }
     Ok(Exit::Ok)
+}
+
+/// Writes a report to `-o PATH` (atomically), or to standard output without `-o` or with
+/// `-o -`; returns the file written. Only a regular file is replaced: a device, FIFO,
+/// symlink or directory is refused, and so is a file that is a sign-off or a checklist
+/// (`what` names the report in that message).
+pub(crate) fn write_output<'p>(
+    path: Option<&'p Path>,
+    text: &str,
+    what: &str,
+) -> Result<Option<&'p Path>, Failure> {
+    let Some(path) = path.filter(|p| *p != Path::new("-")) else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure::bad_input(format!("cannot write to standard output: {e}")))?;
+        return Ok(None);
+    };
+    refuse_to_replace(path, what)?;
+    store::write_atomic(path, text.as_bytes())
+        .map_err(|e| Failure::bad_input(format!("cannot write {}: {e}", path.display())))?;
+    Ok(Some(path))
+}
+
+fn refuse_to_replace(path: &Path, what: &str) -> Result<(), Failure> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(Failure::bad_input(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    if !meta.file_type().is_file() {
+        return Err(Failure::bad_input(format!(
+            "{} is {}; readiness writes {what} only to a regular file (or to standard output with `-o -`), so it was left alone",
+            path.display(),
+            crate::fsread::kind_of(meta.file_type())
+        )));
+    }
+    // Unreadable or not UTF-8: not one of ours.
+    let Ok(text) = crate::fsread::read_text(path, crate::fsread::MAX_SIGNOFF) else {
+        return Ok(());
+    };
+    if let Some(kind) = readiness_file_kind(&text) {
+        return Err(Failure::bad_input(format!(
+            "{} is {kind}; refusing to overwrite it with {what}",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Whether TOML text is a sign-off or a checklist (even one with mistakes in it): both
+/// carry `schema_version`; a sign-off names its `[checklist]`, a checklist has `items`.
+fn readiness_file_kind(text: &str) -> Option<&'static str> {
+    let doc = text.parse::<toml_edit::DocumentMut>().ok()?;
+    if !doc.contains_key("schema_version") {
+        return None;
+    }
+    if doc.contains_key("checklist") {
+        Some("a sign-off")
+    } else if doc.contains_key("items") || doc.contains_key("id") {
+        Some("a checklist")
+    } else {
+        None
+    }
 }
 
 pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
@@ -295,10 +353,8 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
     if let Some(path) = &attestation {
         let checklist = load_checklist(g.checklist.as_deref())?;
         let loaded = read_signoff(&g.signoff)?;
-        let bytes = std::fs::read(path).map_err(|e| {
-            Failure::bad_input(format!("cannot read attestation {}: {e}", path.display()))
-        })?;
-        let text = String::from_utf8_lossy(&bytes);
+        let text = crate::fsread::read_text_lossy(path, crate::fsread::MAX_ATTESTATION)
+            .map_err(|e| Failure::bad_input(e.naming("attestation")))?;
         let outcome = attest::verify(&text, loaded.text.as_bytes(), &loaded.signoff, &checklist);
         problems.extend(outcome.problems);
         checked.push(format!(

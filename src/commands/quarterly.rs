@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::cli::{DiffArgs, DiffFormat, Global, StatusArgs, StatusFormat};
 use crate::exit::{Exit, Failure};
-use crate::signoff::{SignOff, store};
+use crate::signoff::SignOff;
 use crate::{diff, schedule, validity};
 
 use super::{clock, load_checklist, read_signoff};
@@ -77,13 +77,8 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
             out
         }
     };
-    match &args.output {
-        Some(path) => {
-            store::write_atomic(path, text.as_bytes())
-                .map_err(|e| Failure::bad_input(format!("cannot write {}: {e}", path.display())))?;
-            eprintln!("Written to {}.", path.display());
-        }
-        None => print!("{text}"),
+    if let Some(path) = super::write_output(args.output.as_deref(), &text, "the status report")? {
+        eprintln!("Written to {}.", path.display());
     }
     Ok(Exit::Ok)
 }

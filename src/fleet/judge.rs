@@ -976,7 +976,10 @@ pub fn judge_page(
             let (statuses, problems) = judge.judge(&docs);
             if let Some(writer) = writer {
                 match writer.write(&cluster, related, &docs, &statuses) {
-                    Ok(_) => written.written += 1,
+                    Ok(w) => {
+                        written.written += 1;
+                        written.warnings.extend(w.warning);
+                    }
                     Err(refused) => written.refused.push(refused),
                 }
             }

@@ -119,6 +119,8 @@ pub struct SignoffsWritten {
     pub written: usize,
     /// Sign-offs left alone, and why (a file that does not parse is never overwritten).
     pub refused: Vec<(PathBuf, String)>,
+    /// Clusters whose file name had to be disambiguated (see [`output`]).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -343,6 +345,7 @@ pub async fn run(
             verdicts.extend(page_verdicts);
             written.written += page_written.written;
             written.refused.extend(page_written.refused);
+            written.warnings.extend(page_written.warnings);
         }
         Ok::<_, FleetError>((verdicts, warnings, written))
     };

@@ -5,9 +5,16 @@
 //! An existing sign-off keeps its answers, layout, comments and signature; only empty
 //! `[target]` fields are filled and the automatic results replaced. A file that does not
 //! parse (or names another checklist) is never overwritten: it is reported and left alone.
+//!
+//! Names are sanitised into path components, so two clusters can map to one file (`aks:prod`
+//! and `aks_prod`). Each file belongs to the cluster its `[target]` names (or that claimed it
+//! first in this run); another cluster gets the next free `NAME-2.toml`, `NAME-3.toml` …, with
+//! a warning naming both. A symlink under DIR (a subdirectory or a file) is never written
+//! through: that cluster's sign-off is refused.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::judge::{self, Documents, Related, Resource};
 use super::query::Kind;
@@ -19,6 +26,14 @@ pub struct Writer {
     dir: PathBuf,
     checklist: Arc<Checklist>,
     now: jiff::Timestamp,
+    /// Files written in this run → the cluster (ARM id, name) each belongs to.
+    claimed: Mutex<HashMap<PathBuf, (String, String)>>,
+}
+
+/// A sign-off written, and a warning when its name had to be disambiguated.
+pub struct Written {
+    pub path: PathBuf,
+    pub warning: Option<String>,
 }
 
 /// A path component from a name Azure gave (never a separator, never `.` or `..`).
@@ -43,7 +58,106 @@ impl Writer {
             dir,
             checklist,
             now,
+            claimed: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// `DIR/<subscription>/<resource group>`, created a directory at a time: a component that
+    /// is a symlink (or not a directory) is refused, never followed.
+    fn make_directory(&self, cluster: &Resource) -> Result<(), (PathBuf, String)> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| (self.dir.clone(), format!("cannot create it: {e}")))?;
+        let mut at = self.dir.clone();
+        for part in [&cluster.subscription, &cluster.resource_group] {
+            at.push(component(part));
+            match std::fs::symlink_metadata(&at) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Err((at, "it is a symbolic link; readiness does not write through one out of --output, so this cluster's sign-off was not written".to_string()));
+                }
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) => {
+                    return Err((
+                        at,
+                        format!(
+                            "it is {}, not a directory",
+                            crate::fsread::kind_of(meta.file_type())
+                        ),
+                    ));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir(&at)
+                        .or_else(|e| match e.kind() {
+                            // Another page's cluster created it a moment ago.
+                            std::io::ErrorKind::AlreadyExists if at.is_dir() => Ok(()),
+                            _ => Err(e),
+                        })
+                        .map_err(|e| (at.clone(), format!("cannot create it: {e}")))?;
+                }
+                Err(e) => return Err((at, format!("cannot inspect it: {e}"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// The file for `cluster`: [`Self::path_for`], or `NAME-2.toml` … beside it when that one
+    /// belongs to another cluster (claimed in this run, or named in its `[target]`).
+    fn claim(&self, cluster: &Resource) -> (PathBuf, Option<String>) {
+        let first = Self::path_for(
+            &self.dir,
+            &cluster.subscription,
+            &cluster.resource_group,
+            &cluster.name,
+        );
+        let stem = component(&cluster.name);
+        let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut owner_of_first = None;
+        let mut n = 0u64;
+        loop {
+            n += 1;
+            let path = match n {
+                1 => first.clone(),
+                n => first.with_file_name(format!("{stem}-{n}.toml")),
+            };
+            let owner = match claimed.get(&path) {
+                Some((id, name)) => (id != &cluster.id).then(|| name.clone()),
+                None => Self::target_elsewhere(&path, cluster),
+            };
+            match owner {
+                Some(other) => {
+                    if n == 1 {
+                        owner_of_first = Some(other);
+                    }
+                }
+                None => {
+                    claimed.insert(path.clone(), (cluster.id.clone(), cluster.name.clone()));
+                    let warning = owner_of_first.map(|other| {
+                        format!(
+                            "clusters {other:?} and {:?} both map to {}; {:?} is written to {}",
+                            cluster.name,
+                            first.display(),
+                            cluster.name,
+                            path.display()
+                        )
+                    });
+                    return (path, warning);
+                }
+            }
+        }
+    }
+
+    /// The cluster an existing sign-off's `[target]` names, when that is not `cluster`.
+    fn target_elsewhere(path: &Path, cluster: &Resource) -> Option<String> {
+        let loaded = store::load(path).ok()??;
+        let t = &loaded.signoff.target;
+        let named = t.cluster.as_ref()?;
+        let same = named == &cluster.name
+            && t.subscription
+                .as_ref()
+                .is_none_or(|s| s == &cluster.subscription)
+            && t.resource_group
+                .as_ref()
+                .is_none_or(|g| g == &cluster.resource_group);
+        (!same).then(|| named.clone())
     }
 
     pub fn path_for(
@@ -64,17 +178,12 @@ impl Writer {
         related: &Related,
         docs: &Documents,
         statuses: &[AutoStatus],
-    ) -> Result<PathBuf, (PathBuf, String)> {
-        let path = Self::path_for(
-            &self.dir,
-            &cluster.subscription,
-            &cluster.resource_group,
-            &cluster.name,
-        );
+    ) -> Result<Written, (PathBuf, String)> {
+        self.make_directory(cluster)?;
+        let (path, warning) = self.claim(cluster);
         let fail = |message: String| (path.clone(), message);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(fail("it is a symbolic link; readiness does not write through one out of --output, so this cluster's sign-off was not written".to_string()));
         }
         // A team may be answering in this file right now: read and save under the lock.
         let _lock = store::UpdateLock::acquire(&path);
@@ -139,7 +248,7 @@ impl Writer {
             }
         }
         store::save(&path, previous.as_deref(), &signoff).map_err(|e| fail(e.to_string()))?;
-        Ok(path)
+        Ok(Written { path, warning })
     }
 }
 

@@ -460,7 +460,8 @@ fn ask_sign(
 
 /// Renders the attestation from the sign-off as saved and writes it atomically.
 pub fn write_attestation(session: &Session, path: &std::path::Path) -> Result<(), WizardError> {
-    let text = std::fs::read_to_string(&session.path).unwrap_or_default();
+    let text =
+        crate::fsread::read_text(&session.path, crate::fsread::MAX_SIGNOFF).unwrap_or_default();
     let markdown = crate::attest::attest(
         &session.checklist,
         &text,

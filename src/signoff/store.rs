@@ -17,6 +17,9 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Not a regular file, or larger than [`crate::fsread::MAX_SIGNOFF`].
+    #[error("{0}")]
+    Unreadable(crate::fsread::ReadError),
     #[error("cannot save {path}: {source}")]
     Write {
         path: PathBuf,
@@ -41,15 +44,16 @@ pub struct Loaded {
 /// Reads the sign-off; `Ok(None)` when the file does not exist yet.
 pub fn load(path: &Path) -> Result<Option<Loaded>, StoreError> {
     refuse_symlink(path)?;
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsread::read_regular(path, crate::fsread::MAX_SIGNOFF) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(crate::fsread::ReadError::Io { source, .. }) => {
             return Err(StoreError::Read {
                 path: path.to_path_buf(),
                 source,
             });
         }
+        Err(e) => return Err(StoreError::Unreadable(e)),
     };
     let name = path.display().to_string();
     let text = match String::from_utf8(bytes) {

@@ -3,7 +3,7 @@
 //! for most resources and spells a few keys differently; both are undone here so the same
 //! rules apply.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
@@ -104,14 +104,17 @@ pub fn read(dir: &Path, source: DocumentSource) -> Option<(String, Result<Value,
         }
         DocumentSource::ArmIdentitiesFederatedCredentials => {
             let credentials: Vec<Value> = list(&raw, &shown)?.into_iter().map(to_arm).collect();
-            let issuer = load(&dir.join("aks.json"))
-                .ok()
-                .map(to_arm)
-                .and_then(|aks| {
-                    aks.pointer("/properties/oidcIssuerProfile/issuerURL")
-                        .cloned()
-                })
-                .unwrap_or(Value::Null);
+            // The issuer comes from aks.json: without one it is null; one that cannot be
+            // read (a device, a FIFO, not JSON) makes these checks errors naming it.
+            let aks = dir.join("aks.json");
+            let issuer = if aks.exists() {
+                to_arm(load(&aks)?)
+                    .pointer("/properties/oidcIssuerProfile/issuerURL")
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            } else {
+                Value::Null
+            };
             let mut identities: Vec<String> = credentials.iter().filter_map(identity_of).collect();
             identities.sort();
             identities.dedup();
@@ -127,10 +130,11 @@ pub fn read(dir: &Path, source: DocumentSource) -> Option<(String, Result<Value,
     Some((shown, outcome))
 }
 
-fn load(path: &PathBuf) -> Result<Value, Cause> {
-    let text = std::fs::read_to_string(path).map_err(|e| Cause::Local {
-        detail: format!("cannot read {}: {e}", path.display()),
-    })?;
+fn load(path: &Path) -> Result<Value, Cause> {
+    let text =
+        crate::fsread::read_text(path, crate::fsread::MAX_EVIDENCE).map_err(|e| Cause::Local {
+            detail: e.to_string(),
+        })?;
     serde_json::from_str(&text).map_err(|e| Cause::Local {
         detail: format!(
             "{}:{}:{}: not valid JSON: {e}",

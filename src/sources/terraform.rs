@@ -25,6 +25,9 @@ pub enum TerraformError {
     DirMissing { path: PathBuf },
     #[error("{} is not a directory (a Terraform root module is a directory of *.tf files)", path.display())]
     NotADirectory { path: PathBuf },
+    /// Not a regular file, or larger than [`crate::fsread::MAX_TERRAFORM`].
+    #[error("could not read {}: {}", .0.path().display(), .0.reason())]
+    Unreadable(crate::fsread::ReadError),
     #[error("could not read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -189,16 +192,19 @@ pub fn backend_document(dir: &Path) -> Result<Value, TerraformError> {
     }
     let backend = overridden.or(backend).map_or(Value::Null, |(doc, _)| doc);
 
-    let initialized_backend = fs::read_to_string(dir.join(".terraform").join("terraform.tfstate"))
-        .ok()
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        .and_then(|state| {
-            state
-                .pointer("/backend/type")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .map_or(Value::Null, Value::String);
+    let initialized_backend = crate::fsread::read_text(
+        &dir.join(".terraform").join("terraform.tfstate"),
+        crate::fsread::MAX_TERRAFORM,
+    )
+    .ok()
+    .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    .and_then(|state| {
+        state
+            .pointer("/backend/type")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })
+    .map_or(Value::Null, Value::String);
 
     let state_gitignored = git(
         dir,
@@ -383,9 +389,9 @@ fn is_override_file(path: &Path) -> bool {
 }
 
 fn read(path: &Path) -> Result<String, TerraformError> {
-    fs::read_to_string(path).map_err(|source| TerraformError::Read {
-        path: path.to_path_buf(),
-        source,
+    crate::fsread::read_text(path, crate::fsread::MAX_TERRAFORM).map_err(|e| match e {
+        crate::fsread::ReadError::Io { path, source } => TerraformError::Read { path, source },
+        other => TerraformError::Unreadable(other),
     })
 }
 

@@ -50,7 +50,7 @@ pub fn file_for(state_dir: &Path, signoff: &Path) -> PathBuf {
 /// The remembered position, when the file exists, parses, names this sign-off and points
 /// into this checklist.
 pub fn load(file: &Path, signoff: &Path, checklist: &Checklist) -> Option<Position> {
-    let text = std::fs::read_to_string(file).ok()?;
+    let text = crate::fsread::read_text(file, crate::fsread::MAX_POSITION).ok()?;
     let doc: Value = serde_json::from_str(&text).ok()?;
     if doc.get("signoff")?.as_str()? != canonical(signoff).to_string_lossy() {
         return None;

@@ -159,7 +159,9 @@ fn init_logging(
     Option<PathBuf>,
 ) {
     let dir = dir.map_or_else(|| std::env::temp_dir().join("readiness"), Path::to_path_buf);
-    if std::fs::create_dir_all(&dir).is_err() {
+    if std::fs::create_dir_all(&dir).is_err()
+        || private_log_file(&dir.join("readiness.log")).is_err()
+    {
         return (None, None);
     }
     let Ok(appender) = tracing_appender::rolling::RollingFileAppender::builder()
@@ -184,6 +186,23 @@ fn init_logging(
     } else {
         (None, None)
     }
+}
+
+/// The log records what the wizard did and what went wrong: only its owner
+/// may read it. Created here, mode 0600, before the appender opens it (the appender would
+/// create it with the umask's mode); an existing log is narrowed to 0600 too.
+fn private_log_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file = options.mode(0o600).open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    options.open(path)?;
+    Ok(())
 }
 
 /// Forced panics for the end-to-end tests; only in a build with the `test-hooks` feature.

@@ -9,6 +9,7 @@ mod common;
 mod crash_consistency;
 mod fake_arm_selftest;
 mod fleet_command;
+mod hostile_files;
 mod hostile_inputs;
 mod hostile_servers;
 mod invalid_inputs;

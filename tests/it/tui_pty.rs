@@ -818,3 +818,27 @@ fn a_quarterly_rerun_opens_on_the_lapsed_answer_and_revisit_offers_the_rest() {
     });
     pty.quit();
 }
+
+/// The wizard's log (`$XDG_STATE_HOME/readiness/readiness.log`) is readable by its owner
+/// only: created 0600, and an existing one left world-readable is narrowed to 0600.
+#[cfg(unix)]
+#[test]
+fn the_log_file_is_created_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir
+        .path()
+        .join("state")
+        .join("readiness")
+        .join("readiness.log");
+    let mode = || std::fs::metadata(&log).expect("log").permissions().mode() & 0o777;
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    pty.quit();
+    assert_eq!(mode(), 0o600, "created");
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    pty.quit();
+    assert_eq!(mode(), 0o600, "narrowed");
+}
