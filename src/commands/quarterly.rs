@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::cli::{DiffArgs, DiffFormat, Global, StatusArgs, StatusFormat};
 use crate::exit::{Exit, Failure};
 use crate::signoff::{SignOff, store};
+use crate::term;
 use crate::{diff, schedule, validity};
 
 use super::{clock, load_checklist, read_signoff};
@@ -20,9 +21,9 @@ pub fn diff(g: &Global, args: &DiffArgs) -> Result<Exit, Failure> {
     let (old, new) = (load_named(&args.old)?, load_named(&args.new)?);
     let d = diff::diff(&checklist, &old, &new, clock()?.today());
     match args.format {
-        DiffFormat::Text => print!("{}", d.to_text()),
-        DiffFormat::Markdown => print!("{}", d.to_markdown()),
-        DiffFormat::Json => println!("{}", d.to_json()),
+        DiffFormat::Text => term::out(&d.to_text()),
+        DiffFormat::Markdown => term::out_exact(&d.to_markdown()),
+        DiffFormat::Json => term::out_exact(&(d.to_json() + "\n")),
     }
     Ok(Exit::Ok)
 }
@@ -81,9 +82,10 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
         Some(path) => {
             store::write_atomic(path, text.as_bytes())
                 .map_err(|e| Failure::bad_input(format!("cannot write {}: {e}", path.display())))?;
-            eprintln!("Written to {}.", path.display());
+            crate::errln!("Written to {}.", path.display());
         }
-        None => print!("{text}"),
+        None if args.format == StatusFormat::Text => term::out(&text),
+        None => term::out_exact(&text),
     }
     Ok(Exit::Ok)
 }
