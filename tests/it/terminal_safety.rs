@@ -6,13 +6,11 @@
 
 use crate::common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use common::fake_arg::{ArgOptions, FakeArg, cluster_row, template};
 use common::fake_arm::{FakeArm, check_args, fixture_text};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use readiness::term::safe_line;
 use wiremock::ResponseTemplate;
 
@@ -50,43 +48,13 @@ fn short_hostile(tag: &str) -> String {
     format!("{tag}{}", SHORT_CORPUS.concat())
 }
 
-/// Runs the binary in a fresh pseudo-terminal (100 columns, so nothing here wraps) and
-/// returns all it wrote there, with its exit code. 300 columns: nothing here wraps.
+/// Runs the binary in a fresh pseudo-terminal and returns all it wrote there (the raw bytes:
+/// the terminal's own line wrapping adds none), with its exit code.
 fn in_pty(dir: &Path, args: &[String]) -> (String, u32) {
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 300,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("openpty");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_readiness"));
-    cmd.args(args);
-    cmd.cwd(dir);
-    for key in ["READINESS_USER", "AZURE_SUBSCRIPTION_ID", "READINESS_LOG"] {
-        cmd.env_remove(key);
-    }
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("NO_COLOR", "1");
-    cmd.env("READINESS_NOW", common::NOW);
-    cmd.env("USER", "alice");
-    cmd.env("HOME", dir);
-    let mut child = pty.slave.spawn_command(cmd).expect("spawn readiness");
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().expect("reader");
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    // Ends when the last holder of the terminal closes it (EIO on Linux).
-    while let Ok(n) = reader.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        raw.extend_from_slice(&buf[..n]);
-    }
-    let status = child.wait().expect("wait");
+    let mut pty = crate::tui_pty::Pty::spawn(dir, args, &[("NO_COLOR", "1")]);
+    let status = pty.wait_exit();
     (
-        String::from_utf8_lossy(&raw).into_owned(),
+        String::from_utf8_lossy(&pty.raw()).into_owned(),
         status.exit_code(),
     )
 }
