@@ -73,51 +73,43 @@ pub fn forgive_closed_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
     }
 }
 
-fn write_to(mut sink: impl Write, bytes: &[u8], what: &str) {
-    match forgive_closed_pipe(sink.write_all(bytes).and_then(|()| sink.flush())) {
-        Ok(()) => {}
-        Err(e) if what == "standard output" => {
-            err(&format!("error: cannot write to standard output: {e}\n"));
-        }
-        // Nowhere left to say it.
-        Err(_) => {}
+/// Writes `bytes` to stdout, or to stderr with `to_stderr`. Any failure but a closed pipe
+/// (a full disk, say) is told on stderr, where println! would panic; one on stderr itself
+/// has nowhere left to be told.
+fn write_to(bytes: &[u8], to_stderr: bool) {
+    let written = if to_stderr {
+        let mut sink = std::io::stderr().lock();
+        sink.write_all(bytes).and_then(|()| sink.flush())
+    } else {
+        let mut sink = std::io::stdout().lock();
+        sink.write_all(bytes).and_then(|()| sink.flush())
+    };
+    if let Err(e) = forgive_closed_pipe(written)
+        && !to_stderr
+    {
+        err(&format!("error: cannot write to standard output: {e}\n"));
     }
 }
 
 /// Prints text (a report, a message) on stdout through [`safe`].
 pub fn out(text: &str) {
-    write_to(
-        std::io::stdout().lock(),
-        safe(text).as_bytes(),
-        "standard output",
-    );
+    write_to(safe(text).as_bytes(), false);
 }
 
 /// Prints text on stderr through [`safe`].
 pub fn err(text: &str) {
-    write_to(
-        std::io::stderr().lock(),
-        safe(text).as_bytes(),
-        "standard error",
-    );
+    write_to(safe(text).as_bytes(), true);
 }
 
 /// Prints a document with its own escaping (JSON, TOML, Markdown, ICS, a shell completion
 /// script) on stdout exactly as it is; only a closed pipe is forgiven.
 pub fn out_exact(text: &str) {
-    write_to(std::io::stdout().lock(), text.as_bytes(), "standard output");
-}
-
-/// `print!` through [`out`].
-#[macro_export]
-macro_rules! out {
-    ($($arg:tt)*) => { $crate::term::out(&format!($($arg)*)) };
+    write_to(text.as_bytes(), false);
 }
 
 /// `println!` through [`out`].
 #[macro_export]
 macro_rules! outln {
-    () => { $crate::term::out("\n") };
     ($($arg:tt)*) => { $crate::term::out(&format!("{}\n", format_args!($($arg)*))) };
 }
 
