@@ -35,6 +35,7 @@ declare -A seeds=(
     [rule_eval]="seeds/rule_eval"
     [attest_render]=""
     [arm_parse]="seeds/arm_parse"
+    [term_safe]=""
 )
 
 # Structured input starts empty; without this, libFuzzer keeps its inputs a few bytes long
@@ -43,7 +44,7 @@ declare -A extra=(
     [attest_render]="-len_control=0 -max_len=4096"
 )
 
-targets=(checklist_load signoff_parse rule_eval attest_render arm_parse)
+targets=(checklist_load signoff_parse rule_eval attest_render arm_parse term_safe)
 
 # Build everything first, so a compile error is not mistaken for a crash.
 for target in "${targets[@]}"; do

@@ -62,12 +62,10 @@ fn main() -> ExitCode {
         Command::Checklist(c) => commands::checklist(g, c),
         Command::Schema { format } => commands::schema(*format),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "readiness",
-                &mut std::io::stdout(),
-            );
+            // Generated in memory: clap_complete panics when a write fails (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "readiness", &mut script);
+            readiness::term::out_exact(&String::from_utf8_lossy(&script));
             Ok(Exit::Ok)
         }
         Command::Diff(args) => commands::diff(g, args),
@@ -79,9 +77,9 @@ fn main() -> ExitCode {
         Err(failure) => {
             // Continuation lines (one per diagnostic) are indented under the headline.
             let mut lines = failure.message.lines();
-            eprintln!("error: {}", lines.next().unwrap_or_default());
+            readiness::errln!("error: {}", lines.next().unwrap_or_default());
             for line in lines {
-                eprintln!("  {line}");
+                readiness::errln!("  {line}");
             }
             ExitCode::from(failure.exit as u8)
         }

@@ -12,6 +12,7 @@ use crate::session::Session;
 use crate::signoff::{self, Target};
 use crate::sources::azure::discovery::TargetHints;
 use crate::sources::azure::{AuthMode, ReadLimits};
+use crate::term;
 
 use super::{clock, load_checklist};
 
@@ -154,11 +155,13 @@ pub fn run_engine(
 
 fn print_progress(event: &Progress) {
     match event {
-        Progress::Discovering => eprintln!("Listing the resource group…"),
-        Progress::Discovered { documents } => eprintln!("Reading {documents} Azure documents…"),
+        Progress::Discovering => crate::errln!("Listing the resource group…"),
+        Progress::Discovered { documents } => crate::errln!("Reading {documents} Azure documents…"),
         // The report at the end lists every verdict.
         Progress::Fetching(_) | Progress::Evaluated(_) => {}
-        Progress::Fetched { source, ok } => eprintln!("  {} {source}", if *ok { "✔" } else { "⚠" }),
+        Progress::Fetched { source, ok } => {
+            crate::errln!("  {} {source}", if *ok { "✔" } else { "⚠" })
+        }
     }
 }
 
@@ -179,7 +182,7 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
         && config.evidence_dir.is_none()
         && args.format == OutputFormat::Text
     {
-        eprintln!("note: Azure checks are skipped: {why}");
+        crate::errln!("note: Azure checks are skipped: {why}");
     }
     let report = run_engine(&checklist, &config, args.sources.azure.timeout)?;
 
@@ -193,8 +196,8 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
         session.record_auto(Vec::new(), Some(session_target_from(d)))?;
     }
     match args.format {
-        OutputFormat::Json => println!("{}", report_json(&checklist, &report)),
-        OutputFormat::Text => print!("{}", report_text(&checklist, &report, g)),
+        OutputFormat::Json => term::out_exact(&(report_json(&checklist, &report) + "\n")),
+        OutputFormat::Text => term::out(&report_text(&checklist, &report, g)),
     }
     Ok(if report.summary.fail > 0 {
         Exit::Failed
@@ -223,13 +226,13 @@ fn record(g: &Global, checklist: &Checklist, report: &Report) -> Result<(), Fail
             session.signoff.items.get(&item.id),
             session.signoff.auto.get(&item.id),
         ) {
-            eprintln!(
+            crate::errln!(
                 "⚠ {}: answered pass, but the automatic check now fails — review it in the wizard",
                 item.id
             );
         }
     }
-    eprintln!("Recorded the automatic results in {}.", g.signoff.display());
+    crate::errln!("Recorded the automatic results in {}.", g.signoff.display());
     Ok(())
 }
 

@@ -46,10 +46,10 @@ impl Printer {
     fn event(&self, event: Event) {
         match event {
             Event::Subscriptions { count } => {
-                eprintln!("The credential sees {count} subscription(s).")
+                crate::errln!("The credential sees {count} subscription(s).")
             }
             Event::Querying { kind, scope } => {
-                eprintln!(
+                crate::errln!(
                     "Querying Azure Resource Graph for {} in {scope}…",
                     kind.label()
                 )
@@ -60,17 +60,17 @@ impl Printer {
                 rows_so_far,
                 total,
             } => match total {
-                Some(total) => eprintln!(
+                Some(total) => crate::errln!(
                     "  {}: page {page}, {rows_so_far} of {total} row(s)",
                     kind.label()
                 ),
-                None => eprintln!("  {}: page {page}, {rows_so_far} row(s)", kind.label()),
+                None => crate::errln!("  {}: page {page}, {rows_so_far} row(s)", kind.label()),
             },
-            Event::QuotaWait { remaining, wait } => eprintln!(
+            Event::QuotaWait { remaining, wait } => crate::errln!(
                 "  Resource Graph quota nearly used ({remaining} left): waiting {} for it to reset",
                 seconds(wait)
             ),
-            Event::Throttled { wait } => eprintln!(
+            Event::Throttled { wait } => crate::errln!(
                 "  Resource Graph still throttling (429) after retries: waiting {} before trying again",
                 seconds(wait)
             ),
@@ -80,16 +80,18 @@ impl Printer {
                 if finished || last.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
                     *last = Some(Instant::now());
                     match total {
-                        Some(total) => eprintln!(
+                        Some(total) => crate::errln!(
                             "  --deep: per-resource documents read for {done} of {total} cluster(s)"
                         ),
                         None => {
-                            eprintln!("  --deep: per-resource documents read for {done} cluster(s)")
+                            crate::errln!(
+                                "  --deep: per-resource documents read for {done} cluster(s)"
+                            )
                         }
                     }
                 }
             }
-            Event::Warning(text) => eprintln!("warning: {text}"),
+            Event::Warning(text) => crate::errln!("warning: {text}"),
         }
     }
 }
@@ -158,18 +160,19 @@ pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
     let mut out = std::io::stdout().lock();
     let written = match args.format {
         FleetFormat::Json => fleet::report::write_json(&mut out, &checklist, &report),
-        FleetFormat::Text => out.write_all(fleet::report::text(&checklist, &report).as_bytes()),
+        FleetFormat::Text => {
+            out.write_all(crate::term::safe(&fleet::report::text(&checklist, &report)).as_bytes())
+        }
         FleetFormat::Markdown => {
             out.write_all(fleet::report::markdown(&checklist, &report).as_bytes())
         }
     };
-    written
-        .and_then(|()| out.flush())
+    crate::term::forgive_closed_pipe(written.and_then(|()| out.flush()))
         .map_err(|e| Failure::bad_input(format!("cannot write to standard output: {e}")))?;
 
     let mut refused = false;
     if let (Some(w), Some(dir)) = (&report.signoffs, &args.output) {
-        eprintln!(
+        crate::errln!(
             "Wrote {} sign-off(s) under {}, one per cluster: complete each with `readiness --signoff <file>`.",
             w.written,
             dir.display()
@@ -178,7 +181,7 @@ pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
             eprintln!("warning: {warning}");
         }
         for (path, why) in &w.refused {
-            eprintln!("✖ not written: {}: {why}", path.display());
+            crate::errln!("✖ not written: {}: {why}", path.display());
         }
         refused = !w.refused.is_empty();
     }

@@ -27,6 +27,7 @@ use crate::exit::{Exit, Failure};
 use crate::plain::{self, InquirePrompter, WizardEnd, WizardOptions};
 use crate::session::{self, AnswerInput, Session, SessionError};
 use crate::signoff::{Status, store};
+use crate::term;
 
 pub(crate) fn load_checklist(path: Option<&Path>) -> Result<Checklist, Failure> {
     match path {
@@ -79,9 +80,9 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
         };
         let outcome = crate::tui::run(session, options)?;
         if let Some(signal) = &outcome.stopped_by {
-            println!("Stopped by {signal}.");
+            crate::outln!("Stopped by {signal}.");
         }
-        println!(
+        crate::outln!(
             "{} answer(s) recorded this run, all saved in {}; run `readiness` again to continue where you left off.",
             outcome.answered_this_run,
             g.signoff.display()
@@ -113,11 +114,11 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
             other => Failure::bad_input(other.to_string()),
         })?;
     match end {
-        WizardEnd::Stopped { answered_this_run } => println!(
+        WizardEnd::Stopped { answered_this_run } => crate::outln!(
             "\nStopped. {answered_this_run} answer(s) recorded this run, all saved in {}; run `readiness` again to continue.",
             g.signoff.display()
         ),
-        WizardEnd::Finished { .. } => println!("\nDone. Sign-off: {}", g.signoff.display()),
+        WizardEnd::Finished { .. } => crate::outln!("\nDone. Sign-off: {}", g.signoff.display()),
     }
     Ok(Exit::Ok)
 }
@@ -154,14 +155,14 @@ pub fn answer(g: &Global, args: &AnswerArgs) -> Result<Exit, Failure> {
         .map(|id| (id.clone(), input.clone()))
         .collect();
     let recorded = session.record_all(answers)?;
-    eprintln!(
+    crate::errln!(
         "Recorded {} for {} in {}.",
         status.mark(),
         args.items.join(", "),
         g.signoff.display()
     );
     if recorded.signature_cleared {
-        eprintln!(
+        crate::errln!(
             "The sign-off had been signed; the signature no longer covers these answers and was removed. Run `readiness sign` again."
         );
     }
@@ -179,13 +180,13 @@ pub fn target(g: &Global, args: &TargetArgs) -> Result<Exit, Failure> {
             }
         }
         if session.set_target(target)?.signature_cleared {
-            eprintln!(
+            crate::errln!(
                 "The sign-off had been signed for another target; the signature was removed. Run `readiness sign` again."
             );
         }
     }
     for field in crate::signoff::Target::FIELDS {
-        println!(
+        crate::outln!(
             "{field:<15} {}",
             session
                 .signoff
@@ -207,14 +208,14 @@ pub fn sign(g: &Global, args: &SignArgs) -> Result<Exit, Failure> {
     }
     session.sign(&args.name, &args.role)?;
     let open = session.open_count();
-    eprintln!(
+    crate::errln!(
         "Signed {} as {} ({}).",
         g.signoff.display(),
         args.name.trim(),
         args.role.trim()
     );
     if open > 0 {
-        eprintln!(
+        crate::errln!(
             "Note: {open} item(s) are still open; the attestation lists them under open actions."
         );
     }
@@ -240,7 +241,7 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
         )));
     }
     for p in &problems {
-        eprintln!("warning: {p}");
+        crate::errln!("warning: {p}");
     }
     let template = match &args.template {
         Some(path) => Some((
@@ -264,7 +265,7 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
     if let Some(path) = write_output(args.output.as_deref(), &markdown, "the attestation")? {
-        eprintln!("Attestation written to {}.", path.display());
+        crate::errln!("Attestation written to {}.", path.display());
     }
     Ok(Exit::Ok)
 }
@@ -280,8 +281,7 @@ pub(crate) fn write_output<'p>(
 ) -> Result<Option<&'p Path>, Failure> {
     let Some(path) = path.filter(|p| *p != Path::new("-")) else {
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())
-            .and_then(|()| out.flush())
+        crate::term::forgive_closed_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
             .map_err(|e| Failure::bad_input(format!("cannot write to standard output: {e}")))?;
         return Ok(None);
     };
@@ -367,9 +367,8 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
     }
     let ok = problems.is_empty();
     match args.format {
-        ListFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
+        ListFormat::Json => term::out_exact(
+            &(serde_json::to_string_pretty(&json!({
                 "schema": "readiness.verify/v1",
                 "ok": ok,
                 "signoff": g.signoff.display().to_string(),
@@ -377,12 +376,13 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
                 "problems": problems,
             }))
             .unwrap_or_default()
+                + "\n"),
         ),
-        ListFormat::Text if ok => println!("verified: {}", checked.join("; ")),
+        ListFormat::Text if ok => crate::outln!("verified: {}", checked.join("; ")),
         ListFormat::Text => {
-            println!("verification failed for {}:", g.signoff.display());
+            crate::outln!("verification failed for {}:", g.signoff.display());
             for p in &problems {
-                println!("  ✖ {p}");
+                crate::outln!("  ✖ {p}");
             }
         }
     }
@@ -395,7 +395,7 @@ pub fn checklist(g: &Global, command: &ChecklistCommand) -> Result<Exit, Failure
             let path = path.as_deref().or(g.checklist.as_deref());
             let c = load_checklist(path)?;
             let automated = c.items.iter().filter(|i| i.is_automated()).count();
-            println!(
+            crate::outln!(
                 "{}: valid — checklist {} version {}, {} items ({automated} with automatic checks)",
                 c.origin,
                 c.id,
@@ -407,14 +407,14 @@ pub fn checklist(g: &Global, command: &ChecklistCommand) -> Result<Exit, Failure
         ChecklistCommand::List { path, format } => {
             let c = load_checklist(path.as_deref().or(g.checklist.as_deref()))?;
             match format {
-                ListFormat::Json => println!("{}", list_json(&c)),
-                ListFormat::Text => print!("{}", list_text(&c)),
+                ListFormat::Json => term::out_exact(&(list_json(&c) + "\n")),
+                ListFormat::Text => term::out(&list_text(&c)),
             }
             Ok(Exit::Ok)
         }
         ChecklistCommand::Show { id, format } => show_item(g, id, *format),
         ChecklistCommand::Schema => {
-            print!("{}", checklist::json_schema());
+            term::out_exact(&checklist::json_schema());
             Ok(Exit::Ok)
         }
     }
@@ -439,13 +439,15 @@ fn show_item(g: &Global, id: &str, format: ListFormat) -> Result<Exit, Failure> 
                 },
             );
             // Wrapped for a person at a terminal; whole lines for a pipe.
+            // Escaped before wrapping, so the widths are the ones shown.
+            let card = term::safe(&card);
             if std::io::stdout().is_terminal() {
-                print!("{}", crate::plain::wrap_for_terminal(&card));
+                term::out(&crate::plain::wrap_for_terminal(&card));
             } else {
-                print!("{card}");
+                term::out(&card);
             }
         }
-        ListFormat::Json => println!("{}", item_json(&c, item, &signoff)),
+        ListFormat::Json => term::out_exact(&(item_json(&c, item, &signoff) + "\n")),
     }
     Ok(Exit::Ok)
 }
@@ -488,13 +490,10 @@ fn item_json(c: &Checklist, item: &checklist::Item, signoff: &crate::signoff::Si
 }
 
 pub fn schema(format: SchemaFormat) -> Result<Exit, Failure> {
-    print!(
-        "{}",
-        match format {
-            SchemaFormat::Checklist => checklist::json_schema(),
-            SchemaFormat::Signoff => crate::signoff::format::json_schema(),
-        }
-    );
+    term::out_exact(&match format {
+        SchemaFormat::Checklist => checklist::json_schema(),
+        SchemaFormat::Signoff => crate::signoff::format::json_schema(),
+    });
     Ok(Exit::Ok)
 }
 

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::cli::{DiffArgs, DiffFormat, Global, StatusArgs, StatusFormat};
 use crate::exit::{Exit, Failure};
 use crate::signoff::SignOff;
+use crate::term;
 use crate::{diff, schedule, validity};
 
 use super::{clock, load_checklist, read_signoff};
@@ -20,9 +21,9 @@ pub fn diff(g: &Global, args: &DiffArgs) -> Result<Exit, Failure> {
     let (old, new) = (load_named(&args.old)?, load_named(&args.new)?);
     let d = diff::diff(&checklist, &old, &new, clock()?.today());
     match args.format {
-        DiffFormat::Text => print!("{}", d.to_text()),
-        DiffFormat::Markdown => print!("{}", d.to_markdown()),
-        DiffFormat::Json => println!("{}", d.to_json()),
+        DiffFormat::Text => term::out(&d.to_text()),
+        DiffFormat::Markdown => term::out_exact(&d.to_markdown()),
+        DiffFormat::Json => term::out_exact(&(d.to_json() + "\n")),
     }
     Ok(Exit::Ok)
 }
@@ -77,8 +78,19 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
             out
         }
     };
+    // The text report on a terminal shows outside text through the one sanitiser; a file
+    // and the JSON and calendar formats keep it exact.
+    let to_stdout = args
+        .output
+        .as_deref()
+        .is_none_or(|p| p == std::path::Path::new("-"));
+    let text = if to_stdout && args.format == StatusFormat::Text {
+        term::safe(&text).into_owned()
+    } else {
+        text
+    };
     if let Some(path) = super::write_output(args.output.as_deref(), &text, "the status report")? {
-        eprintln!("Written to {}.", path.display());
+        crate::errln!("Written to {}.", path.display());
     }
     Ok(Exit::Ok)
 }

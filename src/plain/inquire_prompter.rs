@@ -1,8 +1,10 @@
-//! [`Prompter`] on a real terminal, with inquire.
+//! [`Prompter`] on a real terminal, with inquire. Every message, help line, option and
+//! default is shown through [`crate::term`]'s escaping.
 
 use inquire::InquireError;
 
 use super::{PromptError, Prompter};
+use crate::term::{safe, safe_line};
 
 #[derive(Debug, Default)]
 pub struct InquirePrompter;
@@ -22,7 +24,8 @@ fn convert(e: InquireError) -> PromptError {
 
 impl Prompter for InquirePrompter {
     fn say(&mut self, text: &str) {
-        print!("{}", super::card::wrap_for_terminal(text));
+        // Escaped before wrapping, so the widths are the ones shown.
+        crate::term::out(&super::card::wrap_for_terminal(&safe(text)));
     }
 
     fn text(
@@ -31,14 +34,23 @@ impl Prompter for InquirePrompter {
         default: &str,
         help: Option<&str>,
     ) -> Result<String, PromptError> {
-        let mut prompt = inquire::Text::new(message);
+        let message = safe(message);
+        let shown_default = safe_line(default);
+        let help = help.map(safe);
+        let mut prompt = inquire::Text::new(&message);
         if !default.is_empty() {
-            prompt = prompt.with_default(default);
+            prompt = prompt.with_default(&shown_default);
         }
-        if let Some(help) = help {
+        if let Some(help) = &help {
             prompt = prompt.with_help_message(help);
         }
-        prompt.prompt().map_err(convert)
+        let answer = prompt.prompt().map_err(convert)?;
+        // The default accepted as shown is the stored value itself, not its escaped form.
+        Ok(if answer == shown_default {
+            default.to_string()
+        } else {
+            answer
+        })
     }
 
     fn select(
@@ -47,7 +59,8 @@ impl Prompter for InquirePrompter {
         options: &[String],
         start: usize,
     ) -> Result<usize, PromptError> {
-        inquire::Select::new(message, options.to_vec())
+        let shown = options.iter().map(|o| safe_line(o).into_owned()).collect();
+        inquire::Select::new(&safe(message), shown)
             .with_starting_cursor(start.min(options.len().saturating_sub(1)))
             .with_page_size(8)
             .raw_prompt()
@@ -56,7 +69,7 @@ impl Prompter for InquirePrompter {
     }
 
     fn confirm(&mut self, message: &str, default: bool) -> Result<bool, PromptError> {
-        inquire::Confirm::new(message)
+        inquire::Confirm::new(&safe(message))
             .with_default(default)
             .prompt()
             .map_err(convert)

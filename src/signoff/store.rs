@@ -188,7 +188,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 fn stall_for_crash_test() {
     #[cfg(feature = "test-hooks")]
     if std::env::var_os("READINESS_TEST_STALL_SAVE").is_some() {
-        eprintln!("readiness-test: save stalled before rename");
+        crate::errln!("readiness-test: save stalled before rename");
         loop {
             std::thread::park();
         }

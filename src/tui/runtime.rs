@@ -111,7 +111,7 @@ impl TerminalGuard {
 fn suspend(terminal: &mut Terminal<Backend>) -> std::io::Result<()> {
     let _ = terminal.backend_mut().flush();
     restore_terminal();
-    println!("readiness is suspended; every confirmed answer is saved. `fg` brings it back.");
+    crate::outln!("readiness is suspended; every confirmed answer is saved. `fg` brings it back.");
     tracing::info!("suspended");
     signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
     // Here again once continued (at once where nothing does job control).
@@ -138,13 +138,13 @@ fn install_panic_hook(signoff: PathBuf, log: Option<PathBuf>) {
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
         tracing::error!("panic: {info}");
-        eprintln!("readiness stopped because of a bug: {info}");
-        eprintln!(
+        crate::errln!("readiness stopped because of a bug: {info}");
+        crate::errln!(
             "Every answer you confirmed is saved in {}.",
             signoff.display()
         );
         if let Some(log) = &log {
-            eprintln!("The log is {}.", log.display());
+            crate::errln!("The log is {}.", log.display());
         }
         std::process::exit(101);
     }));

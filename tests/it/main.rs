@@ -18,6 +18,7 @@ mod properties;
 mod quarterly;
 mod secrets;
 mod signoff_file;
+mod terminal_safety;
 mod terraform_source;
 mod tui_docs;
 mod tui_pty;

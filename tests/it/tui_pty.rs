@@ -24,7 +24,7 @@ fn deadline(seconds: u64) -> Duration {
     Duration::from_secs(seconds * scale)
 }
 
-struct Pty {
+pub(crate) struct Pty {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     master: Box<dyn MasterPty + Send>,
@@ -52,7 +52,7 @@ impl Pty {
         Self::spawn(dir, &all, env)
     }
 
-    fn spawn(dir: &Path, args: &[String], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn spawn(dir: &Path, args: &[String], env: &[(&str, &str)]) -> Self {
         Self::spawn_program(dir, env!("CARGO_BIN_EXE_readiness"), args, env)
     }
 
@@ -126,7 +126,7 @@ impl Pty {
         self.parser.lock().expect("parser").screen().contents()
     }
 
-    fn raw(&self) -> Vec<u8> {
+    pub(crate) fn raw(&self) -> Vec<u8> {
         self.raw.lock().expect("raw").clone()
     }
 
@@ -151,7 +151,7 @@ impl Pty {
     }
 
     /// Waits until `text` has been written to the terminal, on whichever screen.
-    fn wait_for_output(&self, text: &str) {
+    pub(crate) fn wait_for_output(&self, text: &str) {
         let end = Instant::now() + deadline(15);
         while !contains(&self.raw(), text.as_bytes()) {
             assert!(
@@ -163,13 +163,13 @@ impl Pty {
         }
     }
 
-    fn keys(&mut self, bytes: &str) {
+    pub(crate) fn keys(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush keys");
     }
 
     /// Waits for the process to exit and for the last of its output to be read.
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+    pub(crate) fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let end = Instant::now() + deadline(15);
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
