@@ -178,7 +178,7 @@ pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
             dir.display()
         );
         for warning in &w.warnings {
-            eprintln!("warning: {warning}");
+            crate::errln!("warning: {warning}");
         }
         for (path, why) in &w.refused {
             crate::errln!("✖ not written: {}: {why}", path.display());
