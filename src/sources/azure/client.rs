@@ -867,10 +867,15 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
+        // All of 127.0.0.0/8 is this machine, however the address is written.
         for ok in [
             "http://127.0.0.1:8080/",
             "http://[::1]:1/",
             "http://localhost:3/",
+            "http://127.0.0.2/",
+            "http://127.1/",
+            "http://0x7f000001/",
+            "http://2130706433/",
         ] {
             assert!(is_loopback(&Url::parse(ok).unwrap()), "{ok}");
         }
@@ -881,6 +886,71 @@ mod tests {
         ] {
             assert!(!is_loopback(&Url::parse(no).unwrap()), "{no}");
         }
+    }
+
+    fn local_client() -> ArmClient {
+        let options = ArmOptions::new(
+            Url::parse("http://127.0.0.1:8080").unwrap(),
+            AuthMode::None,
+            Cloud::Public,
+            Duration::from_secs(5),
+        );
+        ArmClient::new(&options).unwrap()
+    }
+
+    #[test]
+    fn every_url_stays_on_the_endpoint() {
+        let client = local_client();
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
+        let url = client.url(id, "1").unwrap();
+        assert_eq!(
+            url.as_str(),
+            format!("http://127.0.0.1:8080{id}?api-version=1")
+        );
+        for (bad, says) in [
+            (
+                "https://evil.example/subscriptions/s",
+                "it points at https://evil.example",
+            ),
+            (
+                "http://127.0.0.1:9999/subscriptions/s",
+                "it points at http://127.0.0.1:9999",
+            ),
+            ("//evil.example/subscriptions/s", "not an ARM resource id"),
+            ("/\\evil.example/subscriptions/s", "not an ARM resource id"),
+            ("subscriptions/s", "not an ARM resource id"),
+            ("/etc/passwd", "not an ARM resource id"),
+        ] {
+            let cause = client.url(bad, "1").unwrap_err().to_string();
+            assert!(cause.contains(says), "{bad}: {cause}");
+        }
+        // nextLinks: verbatim on the endpoint, rebased from a public ARM host, else refused.
+        let same = client
+            .rebase("http://127.0.0.1:8080/subscriptions/s/x?$skipToken=2", "/l")
+            .unwrap();
+        assert_eq!(
+            same.as_str(),
+            "http://127.0.0.1:8080/subscriptions/s/x?$skipToken=2"
+        );
+        let public = client
+            .rebase("https://management.azure.com/subscriptions/s/x?a=1", "/l")
+            .unwrap();
+        assert_eq!(
+            public.as_str(),
+            "http://127.0.0.1:8080/subscriptions/s/x?a=1"
+        );
+        for bad in [
+            "https://evil.example/subscriptions/s/x",
+            "https://management.azure.com.evil.example/subscriptions/s",
+        ] {
+            let cause = client.rebase(bad, "/l").unwrap_err().to_string();
+            assert!(
+                cause.contains("refused to read the next page of /l"),
+                "{cause}"
+            );
+        }
+        let relative = client.rebase("nextLink", "/l").unwrap_err().to_string();
+        assert!(relative.contains("not an absolute URL"), "{relative}");
     }
 
     #[test]
