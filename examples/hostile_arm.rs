@@ -10,92 +10,17 @@
 
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use serde_json::{Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use serde_json::Value;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const SUB: &str = "6f1c2d3e-0000-4000-8000-00000000a11c";
-
-/// Every GET answered with `page` and a `nextLink` to a page not seen before.
-struct GrowingChain {
-    base: String,
-    page: Arc<String>,
-    served: AtomicUsize,
-}
-
-impl Respond for GrowingChain {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let n = self.served.fetch_add(1, Ordering::Relaxed);
-        let body = format!(
-            r#"{{"value": [{}], "nextLink": "{}{}?api-version=2021-04-01&$skipToken=p{n}"}}"#,
-            self.page,
-            self.base,
-            request.url.path()
-        );
-        ResponseTemplate::new(200).set_body_raw(body, "application/json")
-    }
-}
-
-/// Every Resource Graph query answered with 1,000 rows and a new `$skipToken`.
-struct EndlessGraph {
-    row: Value,
-    served: AtomicUsize,
-}
-
-impl Respond for EndlessGraph {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let n = self.served.fetch_add(1, Ordering::Relaxed);
-        let rows: Vec<Value> = (0..1000)
-            .map(|i| {
-                let mut row = self.row.clone();
-                row["id"] = json!(format!("/subscriptions/{SUB}/resourceGroups/rg-{n}/providers/Microsoft.ContainerService/managedClusters/aks-{i}"));
-                row["name"] = json!(format!("aks-{n}-{i}"));
-                row["resourceGroup"] = json!(format!("rg-{n}"));
-                row
-            })
-            .collect();
-        let body = json!({"totalRecords": 100_000_000, "count": 1000, "data": rows,
-            "facets": [], "resultTruncated": "false", "$skipToken": format!("t{n}")});
-        ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/json")
-    }
-}
-
-/// A server whose every answer is a chunked body that never ends (1 GiB per connection at
-/// most, so this bench is bounded too).
-async fn endless_body() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let uri = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut seen = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => seen.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
-                if socket.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                let mut chunk = format!("{:x}\r\n", 64 << 10).into_bytes();
-                chunk.extend(std::iter::repeat_n(b' ', 64 << 10));
-                chunk.extend_from_slice(b"\r\n");
-                for _ in 0..(1u64 << 30) / (64 << 10) {
-                    if socket.write_all(&chunk).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    uri
-}
+#[path = "../tests/it/common/fake_arm.rs"]
+mod fake_arm;
+#[path = "../tests/it/common/hostile.rs"]
+mod hostile;
+use hostile::{EndlessGraph, GrowingChain, endless_body_server};
 
 /// Runs the release binary with `args`, returns (exit code, wall s, peak RSS MiB, last
 /// line of stderr).
@@ -183,31 +108,15 @@ fn measure(args: &[String]) -> (i32, f64, f64, String) {
 }
 
 fn check_args(uri: &str) -> Vec<String> {
-    [
-        "check",
-        "--auth",
-        "none",
-        "--arm-endpoint",
-        uri,
-        "--subscription",
-        SUB,
-        "--resource-group",
-        "rg-hostile",
-        "--format",
-        "json",
-    ]
-    .map(String::from)
-    .to_vec()
+    let mut args = fake_arm::check_args(uri, false);
+    args.extend(["--format", "json"].map(String::from));
+    args
 }
 
 async fn chain(page: String) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
-        .respond_with(GrowingChain {
-            base: server.uri(),
-            page: Arc::new(page),
-            served: AtomicUsize::new(0),
-        })
+        .respond_with(GrowingChain::new(server.uri(), page))
         .mount(&server)
         .await;
     server
@@ -232,7 +141,7 @@ async fn main() {
         check_args(&s.uri()),
         Some(s),
     ));
-    let uri = endless_body().await;
+    let (uri, _) = endless_body_server().await;
     cases.push(("check: an endless chunked body", check_args(&uri), None));
     let huge = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
@@ -256,27 +165,15 @@ async fn main() {
     )
     .unwrap();
     Mock::given(wiremock::matchers::any())
-        .respond_with(EndlessGraph {
-            row,
-            served: AtomicUsize::new(0),
-        })
+        .respond_with(EndlessGraph::new(row, fake_arm::SUB, 1000))
         .mount(&graph)
         .await;
     cases.push((
         "fleet: Resource Graph pages of 1,000 rows for ever",
-        [
-            "fleet",
-            "--auth",
-            "none",
-            "--arm-endpoint",
-            &graph.uri(),
-            "--subscription",
-            SUB,
-            "--format",
-            "json",
-        ]
-        .map(String::from)
-        .to_vec(),
+        fake_arm::fleet_args(&graph.uri())
+            .into_iter()
+            .chain(["--format".into(), "json".into()])
+            .collect(),
         Some(graph),
     ));
 

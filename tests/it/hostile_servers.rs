@@ -7,13 +7,13 @@
 use crate::common;
 
 use std::io::Write as _;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use common::fake_arm::{FakeArm, check_args, fixture};
+use common::hostile::{EndlessGraph, GrowingChain, endless_body_server};
 use common::readiness;
 use serde_json::{Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const JSON: &str = "application/json";
 const TOKEN: &str = "hostile-server-test-token-4711";
@@ -145,46 +145,6 @@ async fn a_next_link_to_another_origin_is_refused_before_any_request() {
     assert!(reached.is_empty(), "the attacker got {reached:?}");
 }
 
-/// A server whose every answer is a 200 with a chunked body that never ends. Counts the
-/// bytes it managed to send; each connection stops when the client hangs up (or after
-/// 1 GiB, so the test itself is bounded).
-async fn endless_body_server() -> (String, Arc<AtomicU64>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let uri = format!("http://{}", listener.local_addr().unwrap());
-    let sent = Arc::new(AtomicU64::new(0));
-    let counter = sent.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
-                if socket.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                let mut chunk = format!("{:x}\r\n", 64 << 10).into_bytes();
-                chunk.extend(std::iter::repeat_n(b' ', 64 << 10));
-                chunk.extend_from_slice(b"\r\n");
-                for _ in 0..(1u64 << 30) / (64 << 10) {
-                    if socket.write_all(&chunk).await.is_err() {
-                        return;
-                    }
-                    counter.fetch_add(64 << 10, Ordering::Relaxed);
-                }
-            });
-        }
-    });
-    (uri, sent)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_endless_body_is_cut_at_the_cap_while_it_streams() {
     let (uri, sent) = endless_body_server().await;
@@ -200,35 +160,14 @@ async fn an_endless_body_is_cut_at_the_cap_while_it_streams() {
     );
 }
 
-/// Answers every listing page with `page` plus a `nextLink` to a new page, for ever.
-struct GrowingChain {
-    base: String,
-    page: String,
-    served: AtomicUsize,
-}
-
-impl Respond for GrowingChain {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let n = self.served.fetch_add(1, Ordering::Relaxed);
-        let body = format!(
-            r#"{{"value": [{}], "nextLink": "{}{}?api-version=2021-04-01&$skipToken=page{n}"}}"#,
-            self.page,
-            self.base,
-            request.url.path()
-        );
-        ResponseTemplate::new(200).set_body_raw(body, JSON)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_page_chain_that_grows_for_ever_stops_at_the_runs_read_limits() {
     // Pages of 6 MiB of one string: the byte limit (--max-read-mib) stops the chain.
     let fake = FakeArm::start("hardened").await;
-    let chain = GrowingChain {
-        base: fake.uri(),
-        page: format!(r#"{{"padding": "{}"}}"#, "a".repeat(6 << 20)),
-        served: AtomicUsize::new(0),
-    };
+    let chain = GrowingChain::new(
+        fake.uri(),
+        format!(r#"{{"padding": "{}"}}"#, "a".repeat(6 << 20)),
+    );
     Mock::given(wiremock::matchers::path(FakeArm::path_resources()))
         .respond_with(chain)
         .with_priority(1)
@@ -247,11 +186,7 @@ async fn a_page_chain_that_grows_for_ever_stops_at_the_runs_read_limits() {
     // Pages of tiny objects are cheap to send and costly to hold: the JSON memory budget
     // stops them while the first page is read.
     let fake = FakeArm::start("hardened").await;
-    let chain = GrowingChain {
-        base: fake.uri(),
-        page: vec![r#"{"a":1}"#; 1_500_000].join(","),
-        served: AtomicUsize::new(0),
-    };
+    let chain = GrowingChain::new(fake.uri(), vec![r#"{"a":1}"#; 1_500_000].join(","));
     Mock::given(wiremock::matchers::path(FakeArm::path_resources()))
         .respond_with(chain)
         .with_priority(1)
@@ -264,11 +199,7 @@ async fn a_page_chain_that_grows_for_ever_stops_at_the_runs_read_limits() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_sends_no_more_requests_than_it_may() {
     let fake = FakeArm::start("hardened").await;
-    let chain = GrowingChain {
-        base: fake.uri(),
-        page: "{}".to_string(),
-        served: AtomicUsize::new(0),
-    };
+    let chain = GrowingChain::new(fake.uri(), "{}".to_string());
     Mock::given(wiremock::matchers::path(FakeArm::path_resources()))
         .respond_with(chain)
         .with_priority(1)
@@ -280,39 +211,12 @@ async fn a_run_sends_no_more_requests_than_it_may() {
     assert!(total <= 40, "{total} requests");
 }
 
-/// Resource Graph answers: one cluster row a page and a new `$skipToken` each time.
-struct EndlessGraph {
-    row: Value,
-    served: AtomicUsize,
-}
-
-impl Respond for EndlessGraph {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let n = self.served.fetch_add(1, Ordering::Relaxed);
-        let mut row = self.row.clone();
-        row["id"] = json!(format!("{}-{n}", row["id"].as_str().unwrap_or("x")));
-        row["name"] = json!(format!("aks-{n}"));
-        let body = json!({"totalRecords": 1_000_000, "count": 1, "data": [row],
-            "facets": [], "resultTruncated": "false", "$skipToken": format!("token-{n}")});
-        ResponseTemplate::new(200).set_body_raw(body.to_string(), JSON)
-    }
-}
-
 async fn fleet(uri: &str, extra: &[&str]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = readiness(dir.path());
-    cmd.args([
-        "fleet",
-        "--auth",
-        "none",
-        "--arm-endpoint",
-        uri,
-        "--subscription",
-        "6f1c2d3e-0000-4000-8000-00000000a11c",
-        "--timeout",
-        "10",
-    ])
-    .args(extra);
+    cmd.args(common::fake_arm::fleet_args(uri))
+        .args(["--timeout", "10"])
+        .args(extra);
     let out = common::output_off_runtime(cmd).await;
     let text = format!(
         "{}\n{}",
@@ -334,10 +238,7 @@ async fn a_resource_graph_that_pages_for_ever_is_stopped_by_the_request_limit_an
         "aks",
     );
     Mock::given(wiremock::matchers::path(common::fake_arg::GRAPH_PATH))
-        .respond_with(EndlessGraph {
-            row,
-            served: AtomicUsize::new(0),
-        })
+        .respond_with(EndlessGraph::new(row, common::fake_arm::SUB, 1))
         .mount(&server)
         .await;
     let (code, text) = fleet(&server.uri(), &["--max-requests", "25"]).await;
@@ -430,16 +331,9 @@ async fn fleet_deep_refuses_a_row_id_that_names_another_origin() {
     let _graph = FakeArg::mount(&arm.server, rows, ArgOptions::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = readiness(dir.path());
-    cmd.env("READINESS_TEST_STATIC_TOKEN", TOKEN).args([
-        "fleet",
-        "--auth",
-        "none",
-        "--arm-endpoint",
-        &arm.uri(),
-        "--subscription",
-        common::fake_arm::SUB,
-        "--deep",
-    ]);
+    cmd.env("READINESS_TEST_STATIC_TOKEN", TOKEN)
+        .args(common::fake_arm::fleet_args(&arm.uri()))
+        .arg("--deep");
     let out = common::output_off_runtime(cmd).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);

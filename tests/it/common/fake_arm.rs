@@ -406,3 +406,18 @@ pub fn check_args(uri: &str, named: bool) -> Vec<String> {
     }
     args.into_iter().map(String::from).collect()
 }
+
+/// `fleet --auth none --arm-endpoint URI --subscription SUB`.
+pub fn fleet_args(uri: &str) -> Vec<String> {
+    [
+        "fleet",
+        "--auth",
+        "none",
+        "--arm-endpoint",
+        uri,
+        "--subscription",
+        SUB,
+    ]
+    .map(String::from)
+    .to_vec()
+}

@@ -62,6 +62,7 @@ pub fn corpus(dir: &str) -> Vec<PathBuf> {
 }
 pub mod fake_arg;
 pub mod fake_arm;
+pub mod hostile;
 
 /// Runs `cmd` to the end on tokio's blocking pool, so a fake server on the test's runtime
 /// keeps answering meanwhile.
