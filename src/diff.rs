@@ -119,8 +119,8 @@ pub fn diff(checklist: &Checklist, old: &SignOff, new: &SignOff, today: Date) ->
             old.auto.get(id).map(|a| a.status),
             new.auto.get(id).map(|a| a.status),
         );
-        if na == Some(crate::engine::AutoStatus::Fail)
-            && oa != Some(crate::engine::AutoStatus::Fail)
+        if na == Some(crate::verdict::AutoStatus::Fail)
+            && oa != Some(crate::verdict::AutoStatus::Fail)
         {
             d.newly_failing
                 .push(entry(id, "automatic check now fails".to_string()));

@@ -22,7 +22,7 @@ pub const MAX_SIGNOFF: u64 = 64 << 20;
 pub const MAX_ATTESTATION: u64 = 64 << 20;
 /// Evidence files (`check --evidence-dir`): what `az … -o json` prints; the same bound as an
 /// ARM response body.
-pub const MAX_EVIDENCE: u64 = crate::sources::azure::client::MAX_BODY_BYTES as u64;
+pub const MAX_EVIDENCE: u64 = 16 << 20;
 /// Templates (`attest --template`): read up to this, then the template loader refuses more
 /// than its own 1 MiB with the size in the message.
 pub const MAX_TEMPLATE: u64 = 16 << 20;

@@ -9,10 +9,10 @@ use jiff::civil::Date;
 
 use crate::checklist::{Checklist, Item, Phase};
 use crate::clock::Clock;
-use crate::engine::AutoStatus;
 use crate::signoff::store::{self, StoreError};
 use crate::signoff::{Answer, ChecklistRef, SignOff, Signature, Status, Target};
 use crate::validity::{self, Freshness};
+use crate::verdict::AutoStatus;
 
 /// What the operator says about one item, before validation.
 #[derive(Debug, Clone, Default)]

@@ -132,7 +132,7 @@ pub struct AutoInfo {
 const OBSERVED_MAX: usize = 240;
 
 pub fn auto_info(item: &crate::checklist::Item, record: &crate::signoff::AutoRecord) -> AutoInfo {
-    use crate::engine::CheckStatus;
+    use crate::verdict::CheckStatus;
     let findings = record
         .checks
         .iter()

@@ -211,7 +211,7 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
 /// Stores each item's automatic result (and the discovered target) in the sign-off.
 fn record(g: &Global, checklist: &Checklist, report: &Report) -> Result<(), Failure> {
     let mut session = Session::open(checklist.clone(), &g.signoff, clock()?)?;
-    let records = signoff::auto_records(report);
+    let records = signoff::auto_records(&report.items, report.checked_at);
     let discovered = report.deployment.clone();
     session.record_auto(
         records,

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{AutoStatus, CheckResult, CheckStatus, ItemResult, SourceDocuments, Summary};
+use super::SourceDocuments;
 use crate::checklist::{Check, Checklist, DocumentSource, Item};
+use crate::verdict::{CheckResult, CheckStatus, ItemResult, item_status};
 
 /// Observed values longer than this (as JSON) are cut to what the rule reads.
 const SMALL_DOCUMENT: usize = 1500;
@@ -37,34 +38,6 @@ pub fn evaluate_item(
         status: item_status(&checks),
         checks,
     }
-}
-
-/// fail if any check fails, else error if any errs, else pass if any passed; manual when
-/// nothing was evaluated.
-pub fn item_status(checks: &[CheckResult]) -> AutoStatus {
-    let any = |s| checks.iter().any(|c| c.status == s);
-    if any(CheckStatus::Fail) {
-        AutoStatus::Fail
-    } else if any(CheckStatus::Error) {
-        AutoStatus::Error
-    } else if any(CheckStatus::Pass) {
-        AutoStatus::Pass
-    } else {
-        AutoStatus::Manual
-    }
-}
-
-pub fn summarize(items: &[super::ItemResult]) -> Summary {
-    let mut s = Summary::default();
-    for item in items {
-        match item.status {
-            AutoStatus::Pass => s.pass += 1,
-            AutoStatus::Fail => s.fail += 1,
-            AutoStatus::Error => s.error += 1,
-            AutoStatus::Manual => s.manual += 1,
-        }
-    }
-    s
 }
 
 fn evaluate_check(check: &Check, documents: Option<&SourceDocuments>) -> Vec<CheckResult> {

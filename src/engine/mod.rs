@@ -6,7 +6,11 @@
 
 mod evaluate;
 
-pub use evaluate::{evaluate, evaluate_item, summarize};
+pub use evaluate::{evaluate, evaluate_item};
+// The verdict types are the crate's bottom layer; re-exported for the engine's callers.
+pub use crate::verdict::{
+    AutoStatus, CheckResult, CheckStatus, ItemResult, Summary, Tally, item_status, summarize,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -14,11 +18,9 @@ use std::path::PathBuf;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
-use serde::Serialize;
-use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::checklist::{Checklist, DocumentSource, Phase};
+use crate::checklist::{Checklist, DocumentSource};
 use crate::sources::Cause;
 use crate::sources::azure::discovery::{self, Deployment, TargetHints};
 use crate::sources::azure::documents::{self, Gathered};
@@ -67,123 +69,6 @@ pub enum Progress {
 pub enum SourceDocuments {
     Gathered(Vec<Gathered>),
     NotConfigured(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckStatus {
-    Pass,
-    Fail,
-    Error,
-    Skipped,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AutoStatus {
-    Pass,
-    Fail,
-    Error,
-    Manual,
-}
-
-impl AutoStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AutoStatus::Pass => "pass",
-            AutoStatus::Fail => "fail",
-            AutoStatus::Error => "error",
-            AutoStatus::Manual => "manual",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            AutoStatus::Pass,
-            AutoStatus::Fail,
-            AutoStatus::Error,
-            AutoStatus::Manual,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
-    /// Glyph and word, never colour alone.
-    pub fn label(self) -> &'static str {
-        match self {
-            AutoStatus::Pass => "✔ pass",
-            AutoStatus::Fail => "✖ fail",
-            AutoStatus::Error => "⚠ error",
-            AutoStatus::Manual => "○ manual",
-        }
-    }
-}
-
-impl CheckStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckStatus::Pass => "pass",
-            CheckStatus::Fail => "fail",
-            CheckStatus::Error => "error",
-            CheckStatus::Skipped => "skipped",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            CheckStatus::Pass,
-            CheckStatus::Fail,
-            CheckStatus::Error,
-            CheckStatus::Skipped,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-}
-
-/// One rule evaluated over one document.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CheckResult {
-    pub source: &'static str,
-    pub resource: String,
-    pub expect: String,
-    pub observed: Value,
-    pub status: CheckStatus,
-    pub cause: Option<String>,
-    #[serde(skip)]
-    pub explain: String,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ItemResult {
-    pub id: String,
-    pub phase: Phase,
-    pub status: AutoStatus,
-    pub checks: Vec<CheckResult>,
-}
-
-impl ItemResult {
-    /// An automatic item none of whose sources this run read (`--offline`, no
-    /// `--terraform-dir`): `manual` in the summary, but not an item without checks.
-    pub fn skipped(&self) -> bool {
-        !self.checks.is_empty() && self.checks.iter().all(|c| c.status == CheckStatus::Skipped)
-    }
-
-    /// Why its checks were skipped, once each.
-    pub fn skip_causes(&self) -> impl Iterator<Item = &str> {
-        self.checks
-            .iter()
-            .filter(|c| c.status == CheckStatus::Skipped)
-            .filter_map(|c| c.cause.as_deref())
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
-pub struct Summary {
-    pub pass: usize,
-    pub fail: usize,
-    pub error: usize,
-    pub manual: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -466,7 +351,7 @@ pub async fn run(
     Ok(Report {
         checked_at: now,
         deployment,
-        summary: summarize(&items),
+        summary: summarize(items.iter().map(|i| i.status)),
         items,
     })
 }

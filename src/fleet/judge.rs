@@ -1,8 +1,9 @@
 //! Resource Graph rows → the ARM-shaped documents (`{id, name, type, location, identity, sku,
 //! properties}`) the checklist's `arm:*` rules read, and those rules → one status per item.
 //!
-//! The verdicts are the engine's ([`crate::engine::evaluate`]): the same rules, the same
-//! precedence (fail, then error, then pass, else manual). Only the mechanics differ, for speed
+//! The verdicts are the engine's ([`crate::engine::evaluate`]): the same rules, concluded
+//! through the one precedence ([`crate::verdict::Tally`]: fail, then error, then pass, else
+//! manual) and summary ([`crate::verdict::summarize`]). Only the mechanics differ, for speed
 //! and memory at fleet scale:
 //! - each document is turned into a JMESPath value once and every rule runs over it, instead of
 //!   once per rule; a rule that errs is evaluated again through [`crate::rules::Rule`], so its
@@ -27,10 +28,11 @@ use super::query::Kind;
 use super::rows::{self, RowSpec};
 use super::{ClusterVerdict, NOT_AZURE, NOT_IN_GRAPH, SignoffsWritten, deep_only};
 use crate::checklist::{Checklist, DocumentSource};
-use crate::engine::{AutoStatus, SourceDocuments, Summary};
+use crate::engine::SourceDocuments;
 use crate::rules::Rule;
 use crate::sources::Cause;
 use crate::sources::azure::documents::Gathered;
+use crate::verdict::{AutoStatus, CheckStatus, Summary, Tally};
 
 /// A JSON value as the rules see it. Moves the strings and builds each object from its
 /// already-sorted keys (the serde route inserts key by key and costs twice as much).
@@ -895,7 +897,7 @@ impl Judge {
             .items
             .iter()
             .map(|range| {
-                let (mut pass, mut fail, mut error) = (false, false, false);
+                let mut tally = Tally::default();
                 for index in range.clone() {
                     let check = &self.checks[index];
                     let Some(Slot::Docs(list)) = docs.0.get(&check.source) else {
@@ -910,50 +912,34 @@ impl Judge {
                             (Some(verdict), _) => verdict,
                             (None, Err(cause)) => {
                                 note(cause.to_string());
-                                error = true;
+                                tally.add(CheckStatus::Error);
                                 continue;
                             }
                             (None, Ok(v)) => self.run(check, v),
                         };
                         match verdict {
-                            Ok(true) => pass = true,
-                            Ok(false) => fail = true,
+                            Ok(true) => tally.add(CheckStatus::Pass),
+                            Ok(false) => tally.add(CheckStatus::Fail),
                             Err(e) => {
                                 note(format!(
                                     "the rule could not be evaluated on {}: {e}",
                                     doc.resource
                                 ));
-                                error = true;
+                                tally.add(CheckStatus::Error);
                             }
                         }
                     }
                 }
-                if fail {
-                    AutoStatus::Fail
-                } else if error {
-                    AutoStatus::Error
-                } else if pass {
-                    AutoStatus::Pass
-                } else {
-                    AutoStatus::Manual
-                }
+                tally.status()
             })
             .collect();
         (statuses, problems)
     }
 }
 
+/// The summary of one cluster's item statuses (the shared [`crate::verdict::summarize`]).
 pub fn summary_of(statuses: &[AutoStatus]) -> Summary {
-    let mut s = Summary::default();
-    for status in statuses {
-        match status {
-            AutoStatus::Pass => s.pass += 1,
-            AutoStatus::Fail => s.fail += 1,
-            AutoStatus::Error => s.error += 1,
-            AutoStatus::Manual => s.manual += 1,
-        }
-    }
-    s
+    crate::verdict::summarize(statuses.iter().copied())
 }
 
 /// Judges one page of clusters (and writes their sign-offs when asked).

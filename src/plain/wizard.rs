@@ -349,7 +349,7 @@ fn run_checks(
     p.say("Running the automatic checks…");
     match checks(&session.signoff.target) {
         Ok(report) => {
-            let records = crate::signoff::auto_records(&report);
+            let records = crate::signoff::auto_records(&report.items, report.checked_at);
             p.say(&checks_summary(&report));
             session.record_auto(records, None)?;
         }

@@ -117,7 +117,7 @@ pub struct Answer {
 /// What the automatic checks observed for an item, as recorded by `check --record`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutoRecord {
-    pub status: crate::engine::AutoStatus,
+    pub status: crate::verdict::AutoStatus,
     pub checked_at: Timestamp,
     pub checks: Vec<AutoCheck>,
 }
@@ -129,12 +129,12 @@ pub struct AutoCheck {
     pub expect: String,
     /// The observed JSON, as compact JSON text (TOML has no null).
     pub observed: String,
-    pub status: crate::engine::CheckStatus,
+    pub status: crate::verdict::CheckStatus,
     pub cause: Option<String>,
 }
 
 impl AutoRecord {
-    pub fn from_result(result: &crate::engine::ItemResult, checked_at: Timestamp) -> Self {
+    pub fn from_result(result: &crate::verdict::ItemResult, checked_at: Timestamp) -> Self {
         Self {
             status: result.status,
             checked_at,
@@ -155,16 +155,18 @@ impl AutoRecord {
 }
 
 /// The results worth recording from a run: every item with at least one evaluated check.
-pub fn auto_records(report: &crate::engine::Report) -> Vec<(String, AutoRecord)> {
-    report
-        .items
+pub fn auto_records(
+    items: &[crate::verdict::ItemResult],
+    checked_at: Timestamp,
+) -> Vec<(String, AutoRecord)> {
+    items
         .iter()
         .filter(|i| {
             i.checks
                 .iter()
-                .any(|c| c.status != crate::engine::CheckStatus::Skipped)
+                .any(|c| c.status != crate::verdict::CheckStatus::Skipped)
         })
-        .map(|i| (i.id.clone(), AutoRecord::from_result(i, report.checked_at)))
+        .map(|i| (i.id.clone(), AutoRecord::from_result(i, checked_at)))
         .collect()
 }
 
@@ -172,7 +174,7 @@ pub fn auto_records(report: &crate::engine::Report) -> Vec<(String, AutoRecord)>
 pub fn contradicted(answer: Option<&Answer>, auto: Option<&AutoRecord>) -> bool {
     matches!(
         (answer.map(|a| a.status), auto.map(|a| a.status)),
-        (Some(Status::Pass), Some(crate::engine::AutoStatus::Fail))
+        (Some(Status::Pass), Some(crate::verdict::AutoStatus::Fail))
     )
 }
 

@@ -10,8 +10,8 @@ use super::{
     Answer, AutoCheck, AutoRecord, ChecklistRef, SCHEMA_VERSION, SignOff, Signature, Status, Target,
 };
 use crate::diag::{Diagnostics, SourceText, quote};
-use crate::engine::{AutoStatus, CheckStatus};
 use crate::tomlread::{Collector, Fields, Spanned, parse_document};
+use crate::verdict::{AutoStatus, CheckStatus};
 
 /// Parses sign-off text; `name` is used in messages.
 pub fn parse(name: &str, text: &str) -> Result<SignOff, Diagnostics> {

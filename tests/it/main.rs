@@ -1,6 +1,7 @@
 //! The one integration-test binary: every area is a module here, so the crate is linked
 //! once (each extra binary relinked the whole crate, and twenty of them filled CI's disk).
 
+mod architecture;
 mod attestation;
 mod builtin_checklist;
 mod check_command;

@@ -859,6 +859,11 @@ mod tests {
     }
 
     #[test]
+    fn an_evidence_file_may_be_as_large_as_an_arm_body() {
+        assert_eq!(crate::fsread::MAX_EVIDENCE, MAX_BODY_BYTES as u64);
+    }
+
+    #[test]
     fn quota_reset_times_parse() {
         assert_eq!(parse_hms("00:00:03"), Some(Duration::from_secs(3)));
         assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));

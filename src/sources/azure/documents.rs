@@ -8,13 +8,7 @@ use super::{ArmClient, api};
 use crate::checklist::DocumentSource;
 use crate::sources::Cause;
 
-/// One document for the rules, or why it is missing.
-#[derive(Debug, Clone)]
-pub struct Gathered {
-    /// The ARM id, directory or file the document describes.
-    pub resource: String,
-    pub outcome: Result<Value, Cause>,
-}
+pub use crate::verdict::Gathered;
 
 fn missing(kind: &str, flag: &str, deployment: &Deployment) -> Cause {
     match &deployment.listing_failed {
