@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use crate::checklist::{Checklist, Item, Phase};
 use crate::clock::Clock;
 use crate::signoff::store::{self, StoreError};
-use crate::signoff::{Answer, ChecklistRef, SignOff, Signature, Status, Target};
+use crate::signoff::{Answer, SignOff, Signature, Status, Target};
 use crate::validity::{self, Freshness};
 use crate::verdict::AutoStatus;
 
@@ -259,25 +259,13 @@ impl Session {
         })
     }
 
-    fn checklist_ref(&self) -> ChecklistRef {
-        ChecklistRef {
-            id: self.checklist.id.clone(),
-            version: self.checklist.version.clone(),
-            sha256: self.checklist.sha256.clone(),
-        }
-    }
-
     /// Re-reads the file, applies the change and saves; keeps `self.signoff` in step.
     /// Saving also migrates the file to the loaded checklist: it records that checklist's
     /// version and digest and drops answers to items it no longer has (see [`Self::removed`]).
     fn change<T>(&mut self, f: impl FnOnce(&mut SignOff) -> T) -> Result<T, SessionError> {
-        let reference = self.checklist_ref();
-        let ids: std::collections::HashSet<String> =
-            self.checklist.items.iter().map(|i| i.id.clone()).collect();
+        let checklist = &self.checklist;
         let (signoff, result) = store::update(&self.path, |s| {
-            s.checklist = reference;
-            s.items.retain(|id, _| ids.contains(id));
-            s.auto.retain(|id, _| ids.contains(id));
+            crate::signoff::follow_checklist(s, checklist);
             f(s)
         })?;
         self.signoff = signoff;

@@ -84,7 +84,8 @@ fn evaluate_check(check: &Check, documents: Option<&SourceDocuments>) -> Vec<Che
                             observed,
                             CheckStatus::Error,
                             Some(format!(
-                                "the rule could not be evaluated on this document: {e}"
+                                "the rule could not be evaluated on {}: {e}",
+                                doc.resource
                             )),
                         ),
                     }

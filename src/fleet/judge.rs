@@ -32,7 +32,7 @@ use crate::engine::SourceDocuments;
 use crate::rules::Rule;
 use crate::sources::Cause;
 use crate::sources::azure::documents::Gathered;
-use crate::verdict::{AutoStatus, CheckStatus, Summary, Tally};
+use crate::verdict::{AutoStatus, CheckStatus, ItemResult, Summary, Tally};
 
 /// A JSON value as the rules see it. Moves the strings and builds each object from its
 /// already-sorted keys (the serde route inserts key by key and costs twice as much).
@@ -937,6 +937,23 @@ impl Judge {
     }
 }
 
+/// The distinct reasons some checks could not run, in checklist order, as [`Judge::judge`]
+/// reports them for the fast path.
+fn problems_of(results: &[ItemResult]) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
+    let causes = results
+        .iter()
+        .flat_map(|r| &r.checks)
+        .filter(|c| c.status == CheckStatus::Error)
+        .filter_map(|c| c.cause.clone());
+    for cause in causes {
+        if problems.len() < MAX_PROBLEMS && !problems.contains(&cause) {
+            problems.push(cause);
+        }
+    }
+    problems
+}
+
 /// The summary of one cluster's item statuses (the shared [`crate::verdict::summarize`]).
 pub fn summary_of(statuses: &[AutoStatus]) -> Summary {
     crate::verdict::summarize(statuses.iter().copied())
@@ -959,16 +976,27 @@ pub fn judge_page(
             // One cluster at a time: its document is built, judged and dropped.
             let cluster = row.into_resource(true);
             let docs = assemble(plan, related, &cluster, deep.next());
-            let (statuses, problems) = judge.judge(&docs);
-            if let Some(writer) = writer {
-                match writer.write(&cluster, related, &docs, &statuses) {
-                    Ok(w) => {
-                        written.written += 1;
-                        written.warnings.extend(w.warning);
+            let (statuses, problems) = match writer {
+                // A sign-off records what was observed, so a cluster whose sign-off is written
+                // is judged by the engine itself, once: its results are recorded and its
+                // statuses reported. The others take the fast path.
+                Some(writer) => {
+                    let results =
+                        crate::engine::evaluate(writer.checklist(), &engine_documents(&docs));
+                    match writer.write(&cluster, related, &results) {
+                        Ok(w) => {
+                            written.written += 1;
+                            written.warnings.extend(w.warning);
+                        }
+                        Err(refused) => written.refused.push(refused),
                     }
-                    Err(refused) => written.refused.push(refused),
+                    (
+                        results.iter().map(|r| r.status).collect(),
+                        problems_of(&results),
+                    )
                 }
-            }
+                None => judge.judge(&docs),
+            };
             ClusterVerdict {
                 summary: summary_of(&statuses),
                 id: cluster.id,

@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::judge::{self, Documents, Related, Resource};
+use super::judge::{Related, Resource};
 use super::query::Kind;
 use crate::checklist::Checklist;
-use crate::engine::{AutoStatus, CheckStatus};
-use crate::signoff::{AutoRecord, ChecklistRef, SignOff, store};
+use crate::signoff::{SignOff, store};
+use crate::verdict::ItemResult;
 
 pub struct Writer {
     dir: PathBuf,
@@ -171,13 +171,18 @@ impl Writer {
             .join(format!("{}.toml", component(cluster)))
     }
 
-    /// Writes (or updates) the cluster's sign-off; on refusal, the path and why.
+    /// The checklist the sign-offs follow (and the clusters written are judged by).
+    pub fn checklist(&self) -> &Checklist {
+        &self.checklist
+    }
+
+    /// Writes (or updates) the cluster's sign-off with `results`; on refusal, the path and
+    /// why.
     pub fn write(
         &self,
         cluster: &Resource,
         related: &Related,
-        docs: &Documents,
-        statuses: &[AutoStatus],
+        results: &[ItemResult],
     ) -> Result<Written, (PathBuf, String)> {
         self.make_directory(cluster)?;
         let (path, warning) = self.claim(cluster);
@@ -199,15 +204,7 @@ impl Writer {
             )));
         }
         // As every save through a session does: the file follows the loaded checklist.
-        let known: std::collections::HashSet<&str> =
-            self.checklist.items.iter().map(|i| i.id.as_str()).collect();
-        signoff.items.retain(|id, _| known.contains(id.as_str()));
-        signoff.auto.retain(|id, _| known.contains(id.as_str()));
-        signoff.checklist = ChecklistRef {
-            id: self.checklist.id.clone(),
-            version: self.checklist.version.clone(),
-            sha256: self.checklist.sha256.clone(),
-        };
+        crate::signoff::follow_checklist(&mut signoff, &self.checklist);
         let only = |names: Vec<String>| match names.as_slice() {
             [one] => Some(one.clone()),
             _ => None,
@@ -228,25 +225,10 @@ impl Writer {
                 *slot = value.filter(|v| !v.is_empty());
             }
         }
-        // The engine's results, with what was observed, as `check --record` stores them.
-        let results = crate::engine::evaluate(&self.checklist, &judge::engine_documents(docs));
-        debug_assert_eq!(
-            results.iter().map(|r| r.status).collect::<Vec<_>>(),
-            statuses,
-            "fleet verdicts differ from the engine's for {}",
-            cluster.id
-        );
-        for result in &results {
-            if result
-                .checks
-                .iter()
-                .any(|c| c.status != CheckStatus::Skipped)
-            {
-                signoff
-                    .auto
-                    .insert(result.id.clone(), AutoRecord::from_result(result, self.now));
-            }
-        }
+        // The engine's results, with what was observed, recorded as `check --record` does.
+        signoff
+            .auto
+            .extend(crate::signoff::auto_records(results, self.now));
         store::save(&path, previous.as_deref(), &signoff).map_err(|e| fail(e.to_string()))?;
         Ok(Written { path, warning })
     }

@@ -154,6 +154,20 @@ impl AutoRecord {
     }
 }
 
+/// Makes the sign-off follow `checklist`, as every save does: it records that checklist's id,
+/// version and digest, and drops answers and results for items the checklist no longer has.
+pub fn follow_checklist(signoff: &mut SignOff, checklist: &crate::checklist::Checklist) {
+    let known: std::collections::HashSet<&str> =
+        checklist.items.iter().map(|i| i.id.as_str()).collect();
+    signoff.items.retain(|id, _| known.contains(id.as_str()));
+    signoff.auto.retain(|id, _| known.contains(id.as_str()));
+    signoff.checklist = ChecklistRef {
+        id: checklist.id.clone(),
+        version: checklist.version.clone(),
+        sha256: checklist.sha256.clone(),
+    };
+}
+
 /// The results worth recording from a run: every item with at least one evaluated check.
 pub fn auto_records(
     items: &[crate::verdict::ItemResult],
