@@ -1,6 +1,9 @@
 //! `readiness`: go-live security readiness for the physical-ai-toolchain reference
 //! architecture on Azure. See README.md for the product; STYLE notes in the module docs.
 
+// No unwrap on input paths: errors are typed and reported (tests may unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod attest;
 pub mod checklist;
 pub mod cli;

@@ -1,3 +1,5 @@
+#![deny(clippy::unwrap_used)]
+
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
