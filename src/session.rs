@@ -398,11 +398,8 @@ impl Session {
 /// Reasons a sign-off does not hold against a checklist (empty when it does).
 pub fn consistency_problems(checklist: &Checklist, signoff: &SignOff) -> Vec<String> {
     let mut problems = Vec::new();
-    if signoff.checklist.id != checklist.id {
-        problems.push(format!(
-            "the sign-off names checklist {:?}, but checklist {:?} was loaded",
-            signoff.checklist.id, checklist.id
-        ));
+    if let Some(other) = other_checklist(checklist, signoff) {
+        problems.push(other);
         return problems;
     }
     if signoff.checklist.sha256 != checklist.sha256 {
@@ -423,6 +420,16 @@ pub fn consistency_problems(checklist: &Checklist, signoff: &SignOff) -> Vec<Str
         }
     }
     problems
+}
+
+/// When the sign-off was answered against another checklist than the one loaded: why.
+pub fn other_checklist(checklist: &Checklist, signoff: &SignOff) -> Option<String> {
+    (signoff.checklist.id != checklist.id).then(|| {
+        format!(
+            "the sign-off names checklist {:?}, but checklist {:?} was loaded",
+            signoff.checklist.id, checklist.id
+        )
+    })
 }
 
 fn short(sha: &str) -> &str {

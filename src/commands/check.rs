@@ -121,7 +121,7 @@ pub fn run_engine(
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))?;
     let now = clock()?.now();
     let result = runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -148,6 +148,9 @@ pub fn run_engine(
             exit: Exit::CouldNotCheck,
             message: e.to_string(),
         }),
+        Err(engine::RunError::Engine(e @ engine::EngineError::Internal(_))) => {
+            Err(Failure::internal(e.to_string()))
+        }
         Err(engine::RunError::Engine(e)) => Err(Failure::usage(e.to_string())),
         Ok(report) => Ok(report),
     }
@@ -175,7 +178,7 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
+            .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))?;
         runtime.block_on(source_config(&args.sources, &remembered))?
     };
     if let Some(why) = &config.arm_skipped_because

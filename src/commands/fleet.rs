@@ -102,7 +102,8 @@ fn seconds(d: Duration) -> String {
 
 fn failure(e: FleetError) -> Failure {
     match e {
-        FleetError::Setup(message) => Failure::usage(message),
+        e @ FleetError::Setup(_) => Failure::usage(e.to_string()),
+        e @ FleetError::Internal(_) => Failure::internal(e.to_string()),
         other => Failure {
             exit: Exit::CouldNotCheck,
             message: other.to_string(),
@@ -134,7 +135,7 @@ pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))?;
     let printer = Printer {
         last_deep: Mutex::new(None),
     };

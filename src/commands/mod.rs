@@ -39,7 +39,7 @@ pub(crate) fn load_checklist(path: Option<&Path>) -> Result<Checklist, Failure> 
             ))
         }),
         None => checklist::builtin().map_err(|d| {
-            Failure::bad_input(format!("the built-in checklist is invalid (a bug):\n{d}"))
+            Failure::internal(format!("the built-in checklist is invalid (a bug):\n{d}"))
         }),
     }
 }
@@ -234,12 +234,12 @@ pub(crate) fn read_signoff(path: &Path) -> Result<store::Loaded, Failure> {
 pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     let checklist = load_checklist(g.checklist.as_deref())?;
     let loaded = read_signoff(&g.signoff)?;
-    let problems = session::consistency_problems(&checklist, &loaded.signoff);
-    if let Some(p) = problems.iter().find(|p| p.contains("names checklist")) {
+    if let Some(p) = session::other_checklist(&checklist, &loaded.signoff) {
         return Err(Failure::bad_input(format!(
             "{p}; pass the matching --checklist"
         )));
     }
+    let problems = session::consistency_problems(&checklist, &loaded.signoff);
     for p in &problems {
         crate::errln!("warning: {p}");
     }

@@ -83,8 +83,12 @@ pub struct Report {
 pub enum EngineError {
     #[error(transparent)]
     Discovery(#[from] discovery::DiscoveryError),
+    /// The ARM client refused its settings (bad input).
+    #[error(transparent)]
+    Client(#[from] crate::sources::azure::SetupError),
+    /// A task of the run failed (a bug, not the input).
     #[error("{0}")]
-    Setup(String),
+    Internal(String),
 }
 
 fn send(progress: &Option<UnboundedSender<Progress>>, event: Progress) {
@@ -195,7 +199,7 @@ pub async fn gather(
         }
         None
     } else if let Some(arm) = &config.arm {
-        let client = ArmClient::new(&arm.options).map_err(EngineError::Setup)?;
+        let client = ArmClient::new(&arm.options)?;
         send(&progress, Progress::Discovering);
         let d = discovery::discover(&client, &arm.subscription, &arm.resource_group, &arm.hints)
             .await?;
@@ -222,7 +226,7 @@ pub async fn gather(
     let mut arrivals: FuturesUnordered<BoxFuture<'_, Arrival>> = FuturesUnordered::new();
     arrivals.push(Box::pin(async move {
         tf.await
-            .map_err(|e| EngineError::Setup(format!("the Terraform reader stopped: {e}")))
+            .map_err(|e| EngineError::Internal(format!("the Terraform reader stopped: {e}")))
     }));
     if let Some((client, d)) = &arm {
         for &source in &arm_needed {
@@ -321,8 +325,8 @@ pub async fn run_within(
     match tokio::time::timeout(bound, task).await {
         Err(_) => Err(RunError::TooSlow(bound)),
         Ok(Ok(result)) => Ok(result?),
-        // The task panicked: the panic hook has reported it; say it as a setup failure.
-        Ok(Err(e)) => Err(RunError::Engine(EngineError::Setup(format!(
+        // The task panicked: the panic hook has reported it; a bug, not the input.
+        Ok(Err(e)) => Err(RunError::Engine(EngineError::Internal(format!(
             "the checks stopped: {e}"
         )))),
     }

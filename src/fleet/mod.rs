@@ -149,8 +149,8 @@ impl FleetReport {
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
     /// The client could not be built (a credential or endpoint problem).
-    #[error("{0}")]
-    Setup(String),
+    #[error(transparent)]
+    Setup(#[from] crate::sources::azure::SetupError),
     #[error("cannot list the subscriptions the credential can see: {0}")]
     Subscriptions(Cause),
     #[error(
@@ -221,7 +221,7 @@ pub async fn run(
     options: &FleetOptions,
     events: &(dyn Fn(Event) + Sync),
 ) -> Result<FleetReport, FleetError> {
-    let client = ArmClient::new(&options.arm).map_err(FleetError::Setup)?;
+    let client = ArmClient::new(&options.arm)?;
     let scope = match &options.scope {
         Scope::Visible => {
             let subs = visible_subscriptions(&client)

@@ -478,7 +478,7 @@ pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
         .thread_name("readiness-checks")
         .enable_all()
         .build()
-        .map_err(|e| Failure::bad_input(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))?;
     let (tx, rx) = std::sync::mpsc::channel::<Msg>();
     spawn_signals(&runtime, tx.clone());
 
@@ -513,7 +513,7 @@ pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
         answered = state.answered_this_run,
         "full-screen wizard closed"
     );
-    result.map_err(Failure::bad_input)?;
+    result.map_err(Failure::internal)?;
     Ok(Outcome {
         answered_this_run: state.answered_this_run,
         stopped_by: state.stopped_by.clone(),

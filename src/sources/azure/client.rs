@@ -175,18 +175,33 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Why a client could not be built: the endpoint and credential settings refuse each other
+/// (bad input, exit 2).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "--auth none sends no token and is only accepted for a loopback endpoint (127.0.0.1, ::1, localhost), not {host}"
+    )]
+    AuthNoneOffLoopback { host: String },
+    #[error(
+        "a bearer token is only ever sent over https, and the endpoint {endpoint} is not https; use an https endpoint (or --auth none for a local test server)"
+    )]
+    TokenOverHttp { endpoint: String },
+    #[error("{0}")]
+    Credential(String),
+}
+
 impl ArmClient {
-    pub fn new(options: &ArmOptions) -> Result<Self, String> {
+    pub fn new(options: &ArmOptions) -> Result<Self, SetupError> {
         let mut base = options.endpoint.clone();
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
         let credential = if options.auth == AuthMode::None {
             if !is_loopback(&base) {
-                return Err(format!(
-                    "--auth none sends no token and is only accepted for a loopback endpoint (127.0.0.1, ::1, localhost), not {}",
-                    base.host_str().unwrap_or("?")
-                ));
+                return Err(SetupError::AuthNoneOffLoopback {
+                    host: base.host_str().unwrap_or("?").to_string(),
+                });
             }
             None
         } else {
@@ -194,12 +209,11 @@ impl ArmClient {
             // first request goes out, and the error then reads like a network failure.
             // Say it plainly, before any credential is built.
             if base.scheme() != "https" {
-                return Err(format!(
-                    "a bearer token is only ever sent over https, and the endpoint {} is not https; use an https endpoint (or --auth none for a local test server)",
-                    base.as_str().trim_end_matches('/')
-                ));
+                return Err(SetupError::TokenOverHttp {
+                    endpoint: base.as_str().trim_end_matches('/').to_string(),
+                });
             }
-            auth::credential(options.auth, options.cloud)?
+            auth::credential(options.auth, options.cloud).map_err(SetupError::Credential)?
         };
         let scope = format!(
             "{}/.default",
@@ -966,7 +980,7 @@ mod tests {
             Cloud::Public,
             Duration::from_secs(5),
         );
-        let err = ArmClient::new(&options).err().expect("refused");
+        let err = ArmClient::new(&options).err().expect("refused").to_string();
         assert!(err.contains("only ever sent over https"), "{err}");
     }
 
@@ -978,7 +992,7 @@ mod tests {
             Cloud::Public,
             Duration::from_secs(5),
         );
-        let err = ArmClient::new(&options).err().expect("refused");
+        let err = ArmClient::new(&options).err().expect("refused").to_string();
         assert!(
             err.contains("only accepted for a loopback endpoint"),
             "{err}"

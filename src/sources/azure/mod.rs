@@ -8,7 +8,7 @@ pub mod discovery;
 pub mod documents;
 
 pub use auth::{AuthMode, Cloud};
-pub use client::{ArmClient, ArmOptions, Quota, ReadLimits};
+pub use client::{ArmClient, ArmOptions, Quota, ReadLimits, SetupError};
 
 /// api-versions pinned per resource provider (see README "Sources").
 pub mod api {
