@@ -20,9 +20,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use readiness::fleet::judge::{self, Judge, Plan, Related};
-use readiness::fleet::query::{self, Kind, PAGE_SIZE};
-use readiness::fleet::rows::{self, RowSpec};
+use readiness::fleet::Kind;
+use readiness::fleet::judge::{self, Judge, Plan};
+use readiness::fleet::model::{ParsedRows, Row, RowSpec};
+use readiness::fleet::query::{self, PAGE_SIZE};
+use readiness::fleet::related::Related;
+use readiness::fleet::rows;
 use readiness::fleet::{needed_sources, report};
 use serde_json::{Value, json};
 
@@ -135,7 +138,7 @@ fn page_files(dir: &Path, name: &str) -> Vec<PathBuf> {
 
 /// One page as the client gets it: JSON text in, rows out (read as `readiness fleet` reads
 /// a Resource Graph answer's body).
-fn read_page(path: &Path, spec: RowSpec<'_>) -> query::Page<Option<judge::Row>> {
+fn read_page(path: &Path, spec: RowSpec<'_>) -> query::Page<Option<Row>> {
     let text = std::fs::read(path).expect("page file");
     rows::read_page(&text, spec).expect("page")
 }
@@ -214,7 +217,7 @@ fn main() {
             let before = cpu_time();
             let page = read_page(file, judge::row_spec(&judge, Kind::Clusters));
             let parsed = cpu_time();
-            let rows = judge::ParsedRows::from(page.rows);
+            let rows = ParsedRows::from(page.rows);
             let (verdicts, _) =
                 judge::judge_page(&judge, &plan, &related, rows.rows, Vec::new(), None);
             clusters.extend(verdicts);

@@ -6,6 +6,7 @@
 
 use std::sync::{Arc, LazyLock};
 
+use jmespath::ast::Ast;
 use jmespath::functions::{ArgumentType, CustomFunction, Signature};
 use jmespath::{Expression, Rcvar, Runtime, Variable};
 
@@ -151,6 +152,15 @@ impl Rule {
         self.expression.as_str()
     }
 
+    /// The field paths this rule reads from the document's root (`properties.a.b` →
+    /// `["properties", "a", "b"]`; the value there may be read whole), or `None` when the
+    /// analysis cannot follow the expression and it may read anything. Conservative: a path
+    /// it lists may be read, a path it does not list is not.
+    pub fn root_paths(&self) -> Option<Vec<Vec<String>>> {
+        let mut paths = Vec::new();
+        reads(self.expression.as_ast(), &mut paths).then_some(paths)
+    }
+
     /// Evaluates over a document, giving the JSON result.
     pub fn evaluate(&self, document: &serde_json::Value) -> Result<serde_json::Value, String> {
         let result = self
@@ -172,6 +182,50 @@ impl Rule {
         let result = jmespath::interpret(document, self.expression.as_ast(), &mut ctx)
             .map_err(|e| e.to_string())?;
         Ok(*result == Variable::Bool(true))
+    }
+}
+
+/// `a.b.c` (fields only, from the document root) → ["a", "b", "c"].
+fn root_path(ast: &Ast) -> Option<Vec<&str>> {
+    match ast {
+        Ast::Field { name, .. } => Some(vec![name.as_str()]),
+        Ast::Subexpr { lhs, rhs, .. } => match rhs.as_ref() {
+            Ast::Field { name, .. } => root_path(lhs).map(|mut p| {
+                p.push(name.as_str());
+                p
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Records the root paths an expression evaluated at the document root reads; false when it
+/// may read anything.
+fn reads(ast: &Ast, paths: &mut Vec<Vec<String>>) -> bool {
+    if let Some(path) = root_path(ast) {
+        paths.push(path.into_iter().map(String::from).collect());
+        return true;
+    }
+    match ast {
+        // The right-hand side runs on what the left yields, never on the root.
+        Ast::Subexpr { lhs, .. } | Ast::Projection { lhs, .. } => reads(lhs, paths),
+        Ast::Flatten { node, .. } | Ast::Not { node, .. } | Ast::ObjectValues { node, .. } => {
+            reads(node, paths)
+        }
+        Ast::Comparison { lhs, rhs, .. } | Ast::And { lhs, rhs, .. } | Ast::Or { lhs, rhs, .. } => {
+            reads(lhs, paths) && reads(rhs, paths)
+        }
+        Ast::Condition {
+            predicate, then, ..
+        } => reads(predicate, paths) && reads(then, paths),
+        Ast::Function { args, .. } | Ast::MultiList { elements: args, .. } => {
+            args.iter().all(|arg| reads(arg, paths))
+        }
+        Ast::MultiHash { elements, .. } => elements.iter().all(|kv| reads(&kv.value, paths)),
+        // Literals read nothing; an expression reference runs on elements, not the root.
+        Ast::Literal { .. } | Ast::Expref { .. } => true,
+        Ast::Identity { .. } | Ast::Index { .. } | Ast::Slice { .. } | Ast::Field { .. } => false,
     }
 }
 
@@ -261,5 +315,34 @@ mod tests {
     fn bad_syntax_is_reported() {
         let err = Rule::compile("properties.[").unwrap_err();
         assert!(!err.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod root_path_tests {
+    use super::Rule;
+
+    #[test]
+    fn the_paths_a_rule_reads_from_the_root() {
+        let paths = |text: &str| Rule::compile(text).unwrap().root_paths();
+        let owned = |ps: &[&[&str]]| {
+            Some(
+                ps.iter()
+                    .map(|p| p.iter().map(|s| s.to_string()).collect())
+                    .collect::<Vec<Vec<String>>>(),
+            )
+        };
+        assert_eq!(
+            paths("properties.a.b == `true` && lower(properties.c) == 'x'"),
+            owned(&[&["properties", "a", "b"], &["properties", "c"]])
+        );
+        // What a projection's right side reads runs on elements, not the root.
+        assert_eq!(
+            paths("properties.pools[].mode"),
+            owned(&[&["properties", "pools"]])
+        );
+        // The analysis cannot follow these: anything may be read.
+        assert_eq!(paths("@"), None);
+        assert_eq!(paths("[0]"), None);
     }
 }

@@ -11,9 +11,11 @@ use std::collections::BTreeSet;
 use futures::StreamExt;
 use serde_json::json;
 
-use super::deep_only;
-use super::judge::{ClusterRow, Doc, Related, to_variable};
-use super::query::Kind;
+use super::kind::Kind;
+use super::model::{ClusterRow, Doc};
+use super::related::Related;
+use super::sources::deep_only;
+use super::values::to_variable;
 use crate::checklist::DocumentSource;
 use crate::sources::Cause;
 use crate::sources::azure::{ArmClient, api};

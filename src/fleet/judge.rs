@@ -17,296 +17,25 @@
 //! Tests hold the fast path equal to the engine on every fixture flavour and quirk, with and
 //! without pruning.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use jmespath::ast::Ast;
-use jmespath::{Rcvar, Variable};
+use jmespath::Rcvar;
 use serde_json::Value;
 
-use super::query::Kind;
-use super::rows::{self, RowSpec};
-use super::{ClusterVerdict, NOT_AZURE, NOT_IN_GRAPH, SignoffsWritten, deep_only};
+use super::kind::Kind;
+use super::model::{ClusterRow, Doc, Documents, Resource, Row, RowSpec, Slot, Verdict, Verdicts};
+use super::outcome::{ClusterVerdict, SignoffsWritten};
+use super::pruning::Pruning;
+use super::related::Related;
+use super::rows;
+use super::sources::{NOT_AZURE, NOT_IN_GRAPH, deep_only};
+use super::values::to_json;
 use crate::checklist::{Checklist, DocumentSource};
 use crate::engine::SourceDocuments;
 use crate::rules::Rule;
 use crate::sources::Cause;
-use crate::sources::azure::documents::Gathered;
-use crate::verdict::{AutoStatus, CheckStatus, ItemResult, Summary, Tally};
-
-/// A JSON value as the rules see it. Moves the strings and builds each object from its
-/// already-sorted keys (the serde route inserts key by key and costs twice as much).
-pub fn to_variable(value: Value) -> Rcvar {
-    Rcvar::new(match value {
-        Value::Null => Variable::Null,
-        Value::Bool(b) => Variable::Bool(b),
-        Value::Number(n) => Variable::Number(n),
-        Value::String(s) => Variable::String(s),
-        Value::Array(items) => Variable::Array(items.into_iter().map(to_variable).collect()),
-        Value::Object(map) => {
-            Variable::Object(map.into_iter().map(|(k, v)| (k, to_variable(v))).collect())
-        }
-    })
-}
-
-/// The JSON value back (for sign-offs, which record what was observed).
-pub fn to_json(variable: &Rcvar) -> Value {
-    serde_json::to_value(&**variable).unwrap_or(Value::Null)
-}
-
-/// `/subscriptions/<sub>/resourceGroups/<rg>/…` → (sub, rg).
-pub fn scope_of(id: &str) -> (Option<&str>, Option<&str>) {
-    let segments: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
-    let after = |key: &str| {
-        segments
-            .iter()
-            .position(|s| s.eq_ignore_ascii_case(key))
-            .and_then(|i| segments.get(i + 1).copied())
-    };
-    (after("subscriptions"), after("resourceGroups"))
-}
-
-/// Subscription + resource group, compared case-insensitively.
-pub fn group_key(subscription: &str, resource_group: &str) -> (String, String) {
-    (
-        subscription.to_ascii_lowercase(),
-        resource_group.to_ascii_lowercase(),
-    )
-}
-
-/// One resource from a Resource Graph row, with its document.
-#[derive(Debug, Clone)]
-pub struct Resource {
-    pub id: String,
-    pub name: String,
-    pub subscription: String,
-    pub resource_group: String,
-    /// The ARM-shaped document, or why there is none (a row without properties).
-    pub doc: Result<Rcvar, Cause>,
-    /// The rules' verdicts on it, when judged as it was read (vaults and registries).
-    pub verdicts: Option<Verdicts>,
-}
-
-fn take_string(map: &mut serde_json::Map<String, Value>, key: &str) -> Option<String> {
-    match map.remove(key) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
-/// The parts of a row its document is made of, read before the row is judged.
-#[derive(Debug, Clone, Default)]
-pub struct Parts {
-    /// The columns in [`Parts::HEAD`], as read (`None`: absent).
-    pub head: [Option<Rcvar>; 4],
-    /// `properties` (its kept keys) when it is an object; `None` when missing, null or of
-    /// another type.
-    pub properties: Option<BTreeMap<String, Rcvar>>,
-    /// `properties.oidcIssuerProfile.issuerURL` (null when absent), whether or not its key is
-    /// kept.
-    pub issuer: Value,
-}
-
-impl Parts {
-    /// The top-level columns a document holds beside `id`, `name` and `properties`.
-    pub const HEAD: [&'static str; 4] = ["type", "location", "identity", "sku"];
-}
-
-/// A Resource Graph row read as far as where it is and the parts of its document (see
-/// [`super::rows`]). Its document is put together when it is judged.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub id: String,
-    pub name: String,
-    pub subscription: String,
-    pub resource_group: String,
-    parts: Parts,
-}
-
-/// A cluster waiting to be judged.
-pub type ClusterRow = Row;
-
-impl Row {
-    /// Reads a row with every part of its document (see [`Row::from_value`]).
-    pub fn read(row: Value) -> Option<Row> {
-        Self::from_value(row, RowSpec::all())
-    }
-
-    /// `None` when the row is not an object or has no id (it cannot be placed or named).
-    /// Missing `name`, `subscriptionId` or `resourceGroup` columns are taken from the id.
-    /// Only the parts of `properties` `spec` keeps are read, and no part of the document
-    /// when it asks for none.
-    pub fn from_value(row: Value, spec: RowSpec<'_>) -> Option<Row> {
-        let Value::Object(mut rest) = row else {
-            return None;
-        };
-        let mut parts = Parts::default();
-        if spec.with_document {
-            for (slot, key) in parts.head.iter_mut().zip(Parts::HEAD) {
-                *slot = rest.remove(key).map(to_variable);
-            }
-            if let Some(Value::Object(properties)) = rest.remove("properties") {
-                parts.issuer = properties
-                    .get(rows::ISSUER_PROFILE)
-                    .map_or(Value::Null, rows::issuer_of);
-                parts.properties = Some(pruned_object(properties, spec.keep));
-            }
-        }
-        Self::from_columns(
-            take_string(&mut rest, "id"),
-            take_string(&mut rest, "name"),
-            take_string(&mut rest, "subscriptionId"),
-            take_string(&mut rest, "resourceGroup"),
-            parts,
-        )
-    }
-
-    /// A row from its string columns (`None`: absent or not a string) and parts; `None`
-    /// without an id.
-    pub fn from_columns(
-        id: Option<String>,
-        name: Option<String>,
-        subscription: Option<String>,
-        resource_group: Option<String>,
-        parts: Parts,
-    ) -> Option<Row> {
-        let given = |s: Option<String>| s.filter(|s| !s.is_empty());
-        let id = given(id)?;
-        let (id_sub, id_rg) = scope_of(&id);
-        let (id_sub, id_rg) = (id_sub.map(String::from), id_rg.map(String::from));
-        let name =
-            given(name).unwrap_or_else(|| id.rsplit('/').next().unwrap_or_default().to_string());
-        let subscription = given(subscription).or(id_sub).unwrap_or_default();
-        let resource_group = given(resource_group).or(id_rg).unwrap_or_default();
-        Some(Row {
-            id,
-            name,
-            subscription,
-            resource_group,
-            parts,
-        })
-    }
-
-    /// Whether Resource Graph gave the row its `properties`.
-    pub fn has_properties(&self) -> bool {
-        self.parts.properties.is_some()
-    }
-
-    /// `properties.oidcIssuerProfile.issuerURL` (null when absent).
-    pub fn issuer(&self) -> Value {
-        self.parts.issuer.clone()
-    }
-
-    /// Builds the document (`with_document`; identities only need their id and name) from
-    /// the parts read.
-    pub fn into_resource(self, with_document: bool) -> Resource {
-        let doc = if !with_document {
-            Ok(Rcvar::new(Variable::Null))
-        } else {
-            match self.parts.properties {
-                Some(properties) => Ok(document(
-                    &self.id,
-                    &self.name,
-                    self.parts.head,
-                    properties,
-                )),
-                None => Err(Cause::BadResponse {
-                    resource: self.id.clone(),
-                    detail: "Resource Graph returned it without properties (missing or null); it may be provisioning or being deleted — run again later, or `readiness check` on it".to_string(),
-                }),
-            }
-        };
-        Resource {
-            id: self.id,
-            name: self.name,
-            subscription: self.subscription,
-            resource_group: self.resource_group,
-            doc,
-            verdicts: None,
-        }
-    }
-}
-
-/// Reads one row into a resource with its document (see [`Row::from_value`]).
-pub fn resource(row: Value, spec: RowSpec<'_>) -> Option<Resource> {
-    Row::from_value(row, spec).map(|r| r.into_resource(spec.with_document))
-}
-
-/// A JSON value as the rules see it, with only what `keep` reads of it when it is an object
-/// (`None`: all of it).
-pub fn pruned(value: Value, keep: Option<&Keep>) -> Rcvar {
-    match (value, keep) {
-        (Value::Object(map), Some(keep)) => {
-            Rcvar::new(Variable::Object(pruned_object(map, Some(keep))))
-        }
-        (value, _) => to_variable(value),
-    }
-}
-
-fn pruned_object(
-    map: serde_json::Map<String, Value>,
-    keep: Option<&Keep>,
-) -> BTreeMap<String, Rcvar> {
-    map.into_iter()
-        .filter_map(|(key, value)| match keep {
-            None => Some((key, to_variable(value))),
-            Some(keep) => keep.get(&key).map(|sub| (key, pruned(value, sub))),
-        })
-        .collect()
-}
-
-/// `{id, name, type, location, identity, sku, properties}`, as an ARM GET shows them.
-fn document(
-    id: &str,
-    name: &str,
-    head: [Option<Rcvar>; 4],
-    properties: BTreeMap<String, Rcvar>,
-) -> Rcvar {
-    let mut doc = BTreeMap::new();
-    doc.insert(
-        "id".to_string(),
-        Rcvar::new(Variable::String(id.to_string())),
-    );
-    doc.insert(
-        "name".to_string(),
-        Rcvar::new(Variable::String(name.to_string())),
-    );
-    for (key, value) in Parts::HEAD.into_iter().zip(head) {
-        doc.insert(
-            key.to_string(),
-            value.unwrap_or_else(|| Rcvar::new(Variable::Null)),
-        );
-    }
-    doc.insert(
-        "properties".to_string(),
-        Rcvar::new(Variable::Object(properties)),
-    );
-    Rcvar::new(Variable::Object(doc))
-}
-
-/// The clusters of one page, and how many rows had no id.
-#[derive(Debug, Default)]
-pub struct ParsedRows {
-    pub rows: Vec<ClusterRow>,
-    pub dropped: usize,
-}
-
-/// The rows of one page of clusters, read with [`Row::read`].
-pub fn cluster_rows(rows: Vec<Value>) -> ParsedRows {
-    ParsedRows::from(rows.into_iter().map(Row::read).collect::<Vec<_>>())
-}
-
-impl From<Vec<Option<Row>>> for ParsedRows {
-    /// The rows of a page as [`super::rows::read_page`] reads them (`None`: no id).
-    fn from(rows: Vec<Option<Row>>) -> Self {
-        let total = rows.len();
-        let rows: Vec<Row> = rows.into_iter().flatten().collect();
-        ParsedRows {
-            dropped: total - rows.len(),
-            rows,
-        }
-    }
-}
+use crate::verdict::{AutoStatus, CheckStatus, Gathered, ItemResult, Summary, Tally};
 
 /// What to read of each row of `kind`: the document (not for identities), with only the
 /// `properties` keys the rules read.
@@ -355,21 +84,8 @@ pub fn related_rows(
     (resources, dropped)
 }
 
-/// One kind's resources and how many rows had no id, or why its query failed.
-pub type Found = Result<(Vec<Resource>, usize), Cause>;
-
-/// The resources found beside the clusters, by subscription and resource group.
-pub type Index = HashMap<(String, String), Vec<Resource>>;
-
-/// Key vaults, registries and identities, each as queried (`None`: not needed in this run).
-#[derive(Debug, Default)]
-pub struct Related {
-    pub vaults: Option<Result<Index, Cause>>,
-    pub registries: Option<Result<Index, Cause>>,
-    pub identities: Option<Result<Index, Cause>>,
-    pub dropped: usize,
-}
-
+/// Building the related index from Resource Graph pages, judging vaults and registries as
+/// their pages arrive.
 impl Related {
     /// Builds the indexes from each kind's rows (or why its query failed).
     pub fn from_rows(
@@ -397,39 +113,11 @@ impl Related {
         )
     }
 
-    /// Builds the indexes from each kind's resources (see [`related_rows`]).
-    pub fn from_resources(kinds: Vec<(Kind, Found)>) -> Self {
-        let mut related = Related::default();
-        for (kind, found) in kinds {
-            let index = found.map(|(resources, dropped)| {
-                related.dropped += dropped;
-                let mut index = Index::new();
-                for r in resources {
-                    index
-                        .entry(group_key(&r.subscription, &r.resource_group))
-                        .or_default()
-                        .push(r);
-                }
-                for list in index.values_mut() {
-                    list.sort_by_cached_key(|r| r.id.to_ascii_lowercase());
-                }
-                index
-            });
-            match kind {
-                Kind::Vaults => related.vaults = Some(index),
-                Kind::Registries => related.registries = Some(index),
-                Kind::Identities => related.identities = Some(index),
-                Kind::Clusters => {}
-            }
-        }
-        related
-    }
-
     /// Queries each kind (concurrently, within the graph's bound), turning each page into
     /// documents as it arrives.
     pub async fn gather(
-        graph: &super::ResourceGraph<'_>,
-        scope: &super::Scope,
+        graph: &super::query::ResourceGraph<'_>,
+        scope: &super::scope::Scope,
         kinds: &[Kind],
         judge: &Arc<Judge>,
         keep_documents: bool,
@@ -461,131 +149,7 @@ impl Related {
         .await;
         Related::from_resources(results)
     }
-
-    pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for (kind, slot) in [
-            (Kind::Vaults, &self.vaults),
-            (Kind::Registries, &self.registries),
-            (Kind::Identities, &self.identities),
-        ] {
-            if let Some(Err(cause)) = slot {
-                out.push(format!(
-                    "the Resource Graph query for {} failed, so their checks are errors: {cause}",
-                    kind.label()
-                ));
-            }
-        }
-        if self.dropped > 0 {
-            out.push(format!(
-                "{} Resource Graph row(s) without an id were ignored",
-                self.dropped
-            ));
-        }
-        out
-    }
-
-    fn slot(&self, kind: Kind) -> Option<&Result<Index, Cause>> {
-        match kind {
-            Kind::Vaults => self.vaults.as_ref(),
-            Kind::Registries => self.registries.as_ref(),
-            Kind::Identities => self.identities.as_ref(),
-            Kind::Clusters => None,
-        }
-    }
-
-    /// The resources of `kind` in the cluster's resource group, or the document that says
-    /// why there are none.
-    pub fn resources(
-        &self,
-        kind: Kind,
-        subscription: &str,
-        resource_group: &str,
-    ) -> Result<&[Resource], Doc> {
-        let where_ = || format!("resource group {resource_group} of subscription {subscription}");
-        match self.slot(kind) {
-            None => Err(Doc {
-                resource: String::new(),
-                value: Err(Cause::Local {
-                    detail: format!("{} were not queried in this run", kind.label()),
-                }),
-                verdicts: None,
-            }),
-            Some(Err(cause)) => Err(Doc {
-                resource: format!("{} in {}", kind.label(), where_()),
-                value: Err(Cause::Local {
-                    detail: format!(
-                        "the Resource Graph query for {} failed: {cause}",
-                        kind.label()
-                    ),
-                }),
-                verdicts: None,
-            }),
-            Some(Ok(index)) => match index.get(&group_key(subscription, resource_group)) {
-                Some(list) if !list.is_empty() => Ok(list.as_slice()),
-                _ => Err(Doc {
-                    resource: String::new(),
-                    value: Err(Cause::NotFound {
-                        resource: format!("a {} in {}", singular(kind), where_()),
-                        message: "Resource Graph lists none there; fleet mode matches it to the cluster by resource group".to_string(),
-                    }),
-                    verdicts: None,
-                }),
-            },
-        }
-    }
-
-    /// Names of the resources of `kind` beside the cluster (for the sign-off's target).
-    pub fn names(&self, kind: Kind, cluster: &Resource) -> Vec<String> {
-        match self.resources(kind, &cluster.subscription, &cluster.resource_group) {
-            Ok(list) => list.iter().map(|r| r.name.clone()).collect(),
-            Err(_) => Vec::new(),
-        }
-    }
-
-    fn slot_docs(&self, kind: Kind, cluster: &Resource) -> Slot {
-        match self.resources(kind, &cluster.subscription, &cluster.resource_group) {
-            Ok(list) => Slot::Docs(
-                list.iter()
-                    .map(|r| Doc {
-                        resource: r.id.clone(),
-                        value: r.doc.clone(),
-                        verdicts: r.verdicts.clone(),
-                    })
-                    .collect(),
-            ),
-            Err(doc) => Slot::Docs(vec![doc]),
-        }
-    }
 }
-
-fn singular(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Clusters => "AKS cluster",
-        Kind::Vaults => "key vault",
-        Kind::Registries => "container registry",
-        Kind::Identities => "user-assigned identity",
-    }
-}
-
-/// One document a rule reads, or why it is missing.
-#[derive(Debug, Clone)]
-pub struct Doc {
-    pub resource: String,
-    pub value: Result<Rcvar, Cause>,
-    /// The rules' verdicts when already judged (vaults and registries, once each).
-    pub verdicts: Option<Verdicts>,
-}
-
-#[derive(Debug, Clone)]
-pub enum Slot {
-    Docs(Vec<Doc>),
-    Skipped(&'static str),
-}
-
-/// Every document of one cluster, by source.
-#[derive(Debug, Clone, Default)]
-pub struct Documents(pub BTreeMap<DocumentSource, Slot>);
 
 /// What a run reads.
 #[derive(Debug, Clone)]
@@ -647,185 +211,10 @@ pub fn engine_documents(docs: &Documents) -> BTreeMap<DocumentSource, SourceDocu
         .collect()
 }
 
-/// What the rules over each source read of `properties`, so the rest of a row is dropped
-/// before it becomes a document (AKS rows carry node pools, identities and status no rule
-/// reads; of `addonProfiles` the rules read one add-on). A rule reads a path of fields from
-/// the root (`properties.a.b`): the value there is kept whole, and on the way only the keys
-/// leading to it. The analysis is conservative: any expression it cannot follow, a rule that
-/// reads `properties` as a whole, or a check without `observe` (whose evidence is the whole
-/// document) keeps everything. Verdicts and observed evidence are the same either way; a test
-/// holds them equal.
-#[derive(Debug, Clone, Default)]
-pub struct Pruning {
-    /// `None`: keep everything.
-    keep: BTreeMap<DocumentSource, Option<Keep>>,
-}
-
-/// What is read of an object: each key read, whole (`None`) or only in part (`Some`: what is
-/// read of it, when it is an object; a value of another type is kept whole).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Keep(BTreeMap<String, Option<Keep>>);
-
-impl Keep {
-    /// Records that the value at `path` is read (whole).
-    pub fn insert(&mut self, path: &[&str]) {
-        let Some((first, rest)) = path.split_first() else {
-            return;
-        };
-        if rest.is_empty() {
-            self.0.insert((*first).to_string(), None);
-            return;
-        }
-        if let Some(sub) = self
-            .0
-            .entry((*first).to_string())
-            .or_insert_with(|| Some(Keep::default()))
-        {
-            sub.insert(rest);
-        }
-    }
-
-    /// How `key` is read: `None` not at all, `Some(None)` whole, `Some(Some(what))` in part.
-    pub fn get(&self, key: &str) -> Option<Option<&Keep>> {
-        self.0.get(key).map(Option::as_ref)
-    }
-
-    /// The keys read, whole or in part.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
-    }
-}
-
-#[derive(Default)]
-struct Needs {
-    everything: bool,
-    /// Paths read under `properties`.
-    properties: Vec<Vec<String>>,
-}
-
-/// `a.b.c` (fields only, from the document root) → ["a", "b", "c"].
-fn root_path(ast: &Ast) -> Option<Vec<&str>> {
-    match ast {
-        Ast::Field { name, .. } => Some(vec![name.as_str()]),
-        Ast::Subexpr { lhs, rhs, .. } => match rhs.as_ref() {
-            Ast::Field { name, .. } => root_path(lhs).map(|mut p| {
-                p.push(name.as_str());
-                p
-            }),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Records what an expression evaluated at the document root reads.
-fn walk(ast: &Ast, needs: &mut Needs) {
-    if let Some(path) = root_path(ast) {
-        match path.as_slice() {
-            ["properties"] => needs.everything = true,
-            ["properties", rest @ ..] => {
-                needs
-                    .properties
-                    .push(rest.iter().map(|k| (*k).to_string()).collect());
-            }
-            // Top-level keys other than `properties` are always kept.
-            _ => {}
-        }
-        return;
-    }
-    match ast {
-        // The right-hand side runs on what the left yields, never on the root.
-        Ast::Subexpr { lhs, .. } | Ast::Projection { lhs, .. } => walk(lhs, needs),
-        Ast::Flatten { node, .. } | Ast::Not { node, .. } | Ast::ObjectValues { node, .. } => {
-            walk(node, needs)
-        }
-        Ast::Comparison { lhs, rhs, .. } | Ast::And { lhs, rhs, .. } | Ast::Or { lhs, rhs, .. } => {
-            walk(lhs, needs);
-            walk(rhs, needs);
-        }
-        Ast::Condition {
-            predicate, then, ..
-        } => {
-            walk(predicate, needs);
-            walk(then, needs);
-        }
-        Ast::Function { args, .. } | Ast::MultiList { elements: args, .. } => {
-            for arg in args {
-                walk(arg, needs);
-            }
-        }
-        Ast::MultiHash { elements, .. } => {
-            for kv in elements {
-                walk(&kv.value, needs);
-            }
-        }
-        // Literals read nothing; an expression reference runs on elements, not the root.
-        Ast::Literal { .. } | Ast::Expref { .. } => {}
-        Ast::Identity { .. } | Ast::Index { .. } | Ast::Slice { .. } | Ast::Field { .. } => {
-            needs.everything = true
-        }
-    }
-}
-
-impl Pruning {
-    pub fn for_checklist(checklist: &Checklist) -> Self {
-        let mut keep: BTreeMap<DocumentSource, Option<Keep>> = BTreeMap::new();
-        for check in checklist.items.iter().flat_map(|i| i.checks.iter()) {
-            let slot = keep
-                .entry(check.source)
-                .or_insert_with(|| Some(Keep::default()));
-            let Some(observe) = &check.observe else {
-                *slot = None;
-                continue;
-            };
-            for text in [check.expect.text(), observe.text()] {
-                let mut needs = Needs::default();
-                match jmespath::parse(text) {
-                    Ok(ast) => walk(&ast, &mut needs),
-                    Err(_) => needs.everything = true,
-                }
-                match (needs.everything, slot.as_mut()) {
-                    (true, _) => *slot = None,
-                    (false, Some(keep)) => {
-                        for path in &needs.properties {
-                            let path: Vec<&str> = path.iter().map(String::as_str).collect();
-                            keep.insert(&path);
-                        }
-                    }
-                    (false, None) => {}
-                }
-            }
-        }
-        Self { keep }
-    }
-
-    /// Keeps everything (for comparisons).
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    /// What to keep of `properties` in `kind`'s documents (`None`: all).
-    pub fn keep(&self, kind: Kind) -> Option<&Keep> {
-        let source = match kind {
-            Kind::Clusters => DocumentSource::ArmAks,
-            Kind::Vaults => DocumentSource::ArmKeyVault,
-            Kind::Registries => DocumentSource::ArmRegistry,
-            Kind::Identities => return None,
-        };
-        self.keep.get(&source).and_then(Option::as_ref)
-    }
-}
-
 struct Compiled {
     source: DocumentSource,
     rule: Rule,
 }
-
-/// One rule's verdict on one document: `Ok(passed)`, or why it could not be evaluated.
-pub type Verdict = Result<bool, String>;
-
-/// The verdicts of every rule on one document, by check (`None`: a rule over another source).
-pub type Verdicts = Arc<[Option<Verdict>]>;
 
 /// The checklist's rules, ready to run over many clusters.
 pub struct Judge {
@@ -1013,6 +402,8 @@ pub fn judge_page(
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::*;
+    use super::super::pruning::*;
     use super::*;
     use serde_json::json;
 

@@ -13,49 +13,47 @@
 //! Pages are judged as they arrive, so memory stays bounded by a page (1,000 rows), not by
 //! the fleet. The documents Resource Graph does not hold (diagnostic settings, federated
 //! credentials, the subscription's Defender plan) are `skipped` unless `--deep` is given.
-//! [`query`] talks to Resource Graph, [`judge`] turns rows into documents and verdicts,
-//! [`deep`] reads the rest per resource, [`output`] writes sign-offs and [`report`] renders.
+//! Modules, each with one job, importing each other in one direction only
+//! (`tests/it/architecture.rs` holds that): [`scope`] (what a run covers and reports),
+//! [`kind`] and [`sources`] (what is queried and which document sources that answers),
+//! [`query`] (Resource Graph paging and quota), [`rows`] (pages read straight into the row
+//! model of [`model`], pruned by [`pruning`] to what the rules read), [`values`] (JSON ↔ the
+//! rules' values), [`related`] (vaults, registries and identities by resource group),
+//! [`judge`] (a cluster's documents through the checklist's rules, concluded by
+//! [`crate::verdict`]), [`deep`] (what Resource Graph does not hold, per resource),
+//! [`output`] (per-cluster sign-offs), [`outcome`] (verdicts and totals) and [`report`].
 
 pub mod deep;
 pub mod judge;
+pub mod kind;
+pub mod model;
+pub mod outcome;
 pub mod output;
+pub mod pruning;
 pub mod query;
+pub mod related;
 pub mod report;
 pub mod rows;
+pub mod scope;
+pub mod sources;
+pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::checklist::{Checklist, DocumentSource};
-use crate::engine::{AutoStatus, Summary};
 use crate::sources::Cause;
 use crate::sources::azure::{ArmClient, ArmOptions, api};
 
-pub use judge::{ClusterRow, Judge};
-pub use query::{Kind, ResourceGraph};
-
-/// Which subscriptions the fleet is made of.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    Subscriptions(Vec<String>),
-    ManagementGroup(String),
-    /// Every subscription the credential can see (listed with GET /subscriptions).
-    Visible,
-}
-
-impl Scope {
-    pub fn describe(&self) -> String {
-        match self {
-            Scope::Subscriptions(subs) => format!("{} subscription(s)", subs.len()),
-            Scope::ManagementGroup(mg) => format!("management group {mg}"),
-            Scope::Visible => "every visible subscription".to_string(),
-        }
-    }
-}
+pub use judge::Judge;
+pub use kind::Kind;
+pub use model::ClusterRow;
+pub use outcome::{ClusterVerdict, FleetReport, SignoffsWritten, Totals, totals};
+pub use query::ResourceGraph;
+pub use scope::{Event, Scope};
+pub use sources::{NOT_AZURE, NOT_IN_GRAPH, deep_only, in_graph, needed_sources};
 
 #[derive(Debug, Clone)]
 pub struct FleetOptions {
@@ -66,84 +64,6 @@ pub struct FleetOptions {
     /// Write one sign-off per cluster under this directory.
     pub output: Option<PathBuf>,
     pub now: jiff::Timestamp,
-}
-
-/// What the run reports while it works; the command prints these on stderr.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    Subscriptions {
-        count: usize,
-    },
-    Querying {
-        kind: Kind,
-        scope: String,
-    },
-    Page {
-        kind: Kind,
-        page: usize,
-        rows_so_far: usize,
-        total: Option<u64>,
-    },
-    /// Resource Graph's per-user quota is nearly used up: requests pause until it resets.
-    QuotaWait {
-        remaining: u32,
-        wait: Duration,
-    },
-    /// Still throttled after the client's own retries: waiting before trying the page again.
-    Throttled {
-        wait: Duration,
-    },
-    DeepProgress {
-        done: usize,
-        total: Option<u64>,
-    },
-    Warning(String),
-}
-
-/// The verdict on one cluster.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClusterVerdict {
-    pub id: String,
-    pub name: String,
-    pub subscription: String,
-    pub resource_group: String,
-    /// One status per checklist item, in checklist order.
-    pub statuses: Vec<AutoStatus>,
-    pub summary: Summary,
-    /// Why checks could not be judged (distinct causes), when some could not.
-    pub problems: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct SignoffsWritten {
-    pub written: usize,
-    /// Sign-offs left alone, and why (a file that does not parse is never overwritten).
-    pub refused: Vec<(PathBuf, String)>,
-    /// Clusters whose file name had to be disambiguated (see [`output`]).
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct FleetReport {
-    pub checked_at: jiff::Timestamp,
-    pub scope: Scope,
-    pub deep: bool,
-    /// Sorted by subscription, resource group and name (case-insensitive).
-    pub clusters: Vec<ClusterVerdict>,
-    /// Sources not read in this run, with the reason (e.g. not in Resource Graph without --deep).
-    pub skipped_sources: Vec<(DocumentSource, String)>,
-    pub warnings: Vec<String>,
-    pub signoffs: Option<SignoffsWritten>,
-}
-
-impl FleetReport {
-    pub fn any_fail(&self) -> bool {
-        self.clusters.iter().any(|c| c.summary.fail > 0)
-    }
-
-    pub fn any_error(&self) -> bool {
-        self.clusters.iter().any(|c| c.summary.error > 0)
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,39 +81,6 @@ pub enum FleetError {
     Query { kind: &'static str, cause: Cause },
     #[error("{0}")]
     Internal(String),
-}
-
-/// Why the fleet does not read a source, shown beside its skipped checks.
-pub const NOT_IN_GRAPH: &str =
-    "not held by Azure Resource Graph; pass --deep to read it per resource";
-pub const NOT_AZURE: &str = "fleet mode reads Azure only; check Terraform per deployment with `readiness check --terraform-dir`";
-
-/// The document sources the checklist's rules read.
-pub fn needed_sources(checklist: &Checklist) -> BTreeSet<DocumentSource> {
-    checklist
-        .items
-        .iter()
-        .flat_map(|i| i.checks.iter().map(|c| c.source))
-        .collect()
-}
-
-/// Sources Resource Graph answers (the resources themselves).
-pub fn in_graph(source: DocumentSource) -> bool {
-    matches!(
-        source,
-        DocumentSource::ArmAks | DocumentSource::ArmKeyVault | DocumentSource::ArmRegistry
-    )
-}
-
-/// Sources read per resource with `--deep`.
-pub fn deep_only(source: DocumentSource) -> bool {
-    matches!(
-        source,
-        DocumentSource::ArmAksDiagnosticSettings
-            | DocumentSource::ArmKeyVaultDiagnosticSettings
-            | DocumentSource::ArmSubscriptionPricingContainers
-            | DocumentSource::ArmIdentitiesFederatedCredentials
-    )
 }
 
 /// Lists the subscriptions the credential can see (enabled ones; disabled subscriptions
@@ -298,7 +185,8 @@ pub async fn run(
     };
     let consumer = async {
         let related = Arc::new(
-            judge::Related::gather(&graph, &scope, &related_kinds, &judge, writer.is_some()).await,
+            related::Related::gather(&graph, &scope, &related_kinds, &judge, writer.is_some())
+                .await,
         );
         let mut verdicts: Vec<ClusterVerdict> = Vec::new();
         let mut warnings: Vec<String> = related.warnings();
@@ -306,7 +194,7 @@ pub async fn run(
         let mut deep_done = 0usize;
         while let Some(page) = rx.recv().await {
             let total = page.total;
-            let parsed = judge::ParsedRows::from(page.rows);
+            let parsed = model::ParsedRows::from(page.rows);
             if parsed.dropped > 0 {
                 let text = format!(
                     "{} Resource Graph row(s) without an id were ignored",
@@ -374,46 +262,4 @@ pub async fn run(
         warnings,
         signoffs: writer.map(|_| written),
     })
-}
-
-/// Per-subscription totals: (clusters, passing, failing, with errors, item summary).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub clusters: usize,
-    pub passing: usize,
-    pub failing: usize,
-    pub with_errors: usize,
-    pub items: Summary,
-}
-
-impl Totals {
-    pub fn add(&mut self, c: &ClusterVerdict) {
-        self.clusters += 1;
-        if c.summary.fail > 0 {
-            self.failing += 1;
-        } else if c.summary.error > 0 {
-            self.with_errors += 1;
-        } else {
-            self.passing += 1;
-        }
-        self.items.pass += c.summary.pass;
-        self.items.fail += c.summary.fail;
-        self.items.error += c.summary.error;
-        self.items.manual += c.summary.manual;
-    }
-}
-
-/// Totals for the whole fleet and per subscription (sorted, case-insensitive).
-pub fn totals(clusters: &[ClusterVerdict]) -> (Totals, Vec<(String, Totals)>) {
-    let mut all = Totals::default();
-    let mut by_sub: BTreeMap<String, (String, Totals)> = BTreeMap::new();
-    for c in clusters {
-        all.add(c);
-        by_sub
-            .entry(c.subscription.to_ascii_lowercase())
-            .or_insert_with(|| (c.subscription.clone(), Totals::default()))
-            .1
-            .add(c);
-    }
-    (all, by_sub.into_values().collect())
 }

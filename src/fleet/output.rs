@@ -16,8 +16,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::judge::{Related, Resource};
-use super::query::Kind;
+use super::kind::Kind;
+use super::model::Resource;
+use super::related::Related;
 use crate::checklist::Checklist;
 use crate::signoff::{SignOff, store};
 use crate::verdict::ItemResult;

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::{Event, Scope};
+use super::kind::Kind;
+use super::scope::{Event, Scope};
 use crate::sources::Cause;
 use crate::sources::azure::client::not_json;
 use crate::sources::azure::{ArmClient, Quota, api};
@@ -33,51 +34,6 @@ pub const THROTTLE_RETRIES: u32 = 3;
 const THROTTLE_WAIT: Duration = Duration::from_secs(5);
 /// A query that pages more than this is not ending.
 const MAX_PAGES: usize = 100_000;
-
-/// The resource kinds the fleet queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    Clusters,
-    Vaults,
-    Registries,
-    Identities,
-}
-
-impl Kind {
-    /// The ARM type, lower case as Resource Graph stores it.
-    pub fn resource_type(self) -> &'static str {
-        match self {
-            Kind::Clusters => "microsoft.containerservice/managedclusters",
-            Kind::Vaults => "microsoft.keyvault/vaults",
-            Kind::Registries => "microsoft.containerregistry/registries",
-            Kind::Identities => "microsoft.managedidentity/userassignedidentities",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Clusters => "AKS clusters",
-            Kind::Vaults => "key vaults",
-            Kind::Registries => "container registries",
-            Kind::Identities => "user-assigned identities",
-        }
-    }
-
-    /// The KQL. Rows keep the ARM shape (`identity`, `sku`, `properties` as a GET returns
-    /// them) so the checklist's rules apply unchanged; `order by id` keeps paging stable.
-    pub fn query(self) -> String {
-        let columns = match self {
-            Kind::Identities => "id, name, type, subscriptionId, resourceGroup",
-            _ => {
-                "id, name, type, location, subscriptionId, resourceGroup, identity, sku, properties"
-            }
-        };
-        format!(
-            "Resources\n| where type =~ '{}'\n| project {columns}\n| order by id asc",
-            self.resource_type()
-        )
-    }
-}
 
 /// One page of rows (as JSON, or read straight into the fleet's rows: [`super::rows`]).
 #[derive(Debug, Clone, PartialEq)]

@@ -9,7 +9,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{ClusterVerdict, FleetReport, Totals, totals};
+use super::outcome::{ClusterVerdict, FleetReport, Totals, totals};
 use crate::attest::escape;
 use crate::checklist::Checklist;
 use crate::engine::{AutoStatus, Summary};

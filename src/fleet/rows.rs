@@ -24,28 +24,9 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 
-use super::judge::{Keep, Parts, Row, pruned};
+use super::model::{ISSUER_PROFILE, Parts, Row, RowSpec, issuer_of};
+use super::pruning::{Keep, pruned};
 use super::query::{Page, PageError, parse_page};
-
-/// What to read of each row.
-#[derive(Debug, Clone, Copy)]
-pub struct RowSpec<'a> {
-    /// Whether to read the parts of its document (identities only need where they are and
-    /// their names).
-    pub with_document: bool,
-    /// What to keep of `properties` (`None`: all of it).
-    pub keep: Option<&'a Keep>,
-}
-
-impl RowSpec<'_> {
-    /// Every part of every row.
-    pub fn all() -> Self {
-        RowSpec {
-            with_document: true,
-            keep: None,
-        }
-    }
-}
 
 /// One page from its body: its rows (`None` for a row without an id, which cannot be placed),
 /// `$skipToken` and `totalRecords`.
@@ -389,14 +370,6 @@ impl<'de> Visitor<'de> for PropertiesSeed<'_> {
     }
 }
 
-/// The `properties` key holding the cluster's OIDC issuer.
-pub const ISSUER_PROFILE: &str = "oidcIssuerProfile";
-
-/// `issuerURL` of an `oidcIssuerProfile` (null when absent).
-pub fn issuer_of(profile: &Value) -> Value {
-    profile.get("issuerURL").cloned().unwrap_or(Value::Null)
-}
-
 /// The columns a row is read from.
 enum Column {
     Id,
@@ -609,7 +582,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::judge::Resource;
+    use crate::fleet::model::Resource;
     use crate::fleet::query::Page;
     use serde_json::json;
 
@@ -648,7 +621,7 @@ mod tests {
                             );
                             let r: Resource = row.into_resource(true);
                             let doc = match r.doc {
-                                Ok(doc) => crate::fleet::judge::to_json(&doc).to_string(),
+                                Ok(doc) => crate::fleet::values::to_json(&doc).to_string(),
                                 Err(cause) => cause.to_string(),
                             };
                             format!("{head} {doc}")
@@ -783,7 +756,7 @@ mod tests {
         .unwrap();
         let row = page.rows.into_iter().next().flatten().unwrap();
         assert_eq!(row.issuer(), json!("https://i/"));
-        let doc = crate::fleet::judge::to_json(&row.into_resource(true).doc.unwrap());
+        let doc = crate::fleet::values::to_json(&row.into_resource(true).doc.unwrap());
         assert_eq!(doc["properties"], json!({"a": 1, "c": {"d": [{"e": 1}]}}));
     }
 }

@@ -116,3 +116,125 @@ fn the_layering_test_sees_a_violation() {
     let (modules, _) = names("// crate::engine in a comment does not count");
     assert!(modules.is_empty());
 }
+
+/// The modules of `dir` (a module directory) and which of them each one names: `super::x`
+/// (a sibling, or the parent `mod` for anything else), `x::` from `mod.rs`, and
+/// `crate::<dir>::x`. Test modules at the end of a file are left out.
+fn module_graph(
+    dir: &str,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    let mut sources = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
+            sources.insert(stem, code);
+        }
+    }
+    let modules: Vec<String> = sources.keys().filter(|m| *m != "mod").cloned().collect();
+    let mut graph = std::collections::BTreeMap::new();
+    for (name, code) in &sources {
+        let mut uses = std::collections::BTreeSet::new();
+        for line in code.lines() {
+            let line = line.split("//").next().unwrap_or("");
+            let (_, roots) = names(line);
+            for (at, _) in line.match_indices("super::") {
+                let next: String = line[at + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let target = if modules.contains(&next) {
+                    next
+                } else {
+                    "mod".to_string()
+                };
+                uses.insert(target);
+            }
+            let qualified = format!("crate::{dir}::");
+            for (at, _) in line.match_indices(&qualified) {
+                let next: String = line[at + qualified.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                uses.insert(if modules.contains(&next) {
+                    next
+                } else {
+                    "mod".to_string()
+                });
+            }
+            if name == "mod" {
+                for root in roots {
+                    if modules.contains(&root) {
+                        uses.insert(root);
+                    }
+                }
+            }
+        }
+        uses.remove(name);
+        graph.insert(name.clone(), uses);
+    }
+    graph
+}
+
+/// A cycle in `graph`, if there is one.
+fn cycle(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut found = path[at..].to_vec();
+            found.push(node.to_string());
+            return Some(found);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(found) = visit(next, graph, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|n| visit(n, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_fleet_modules_import_each_other_in_one_direction_only() {
+    let graph = module_graph("fleet");
+    assert!(graph.len() > 5, "{graph:?}");
+    if let Some(found) = cycle(&graph) {
+        panic!(
+            "an import circle in src/fleet: {}\n{graph:#?}",
+            found.join(" → ")
+        );
+    }
+}
+
+#[test]
+fn the_circle_test_sees_a_circle() {
+    let mut graph = std::collections::BTreeMap::new();
+    graph.insert("a".to_string(), ["b".to_string()].into());
+    graph.insert("b".to_string(), ["c".to_string()].into());
+    graph.insert("c".to_string(), ["a".to_string()].into());
+    assert_eq!(
+        cycle(&graph),
+        Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+    );
+    graph.insert("c".to_string(), Default::default());
+    assert_eq!(cycle(&graph), None);
+}
