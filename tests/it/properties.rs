@@ -185,6 +185,8 @@ fn signoff_with(ids: BoxedStrategy<String>) -> impl Strategy<Value = SignOff> {
                     name,
                     role,
                     signed_at,
+                    principal: None,
+                    key_fingerprint: None,
                 }),
             },
         )
