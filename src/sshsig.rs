@@ -364,6 +364,20 @@ fn glob(name: &[u8], pattern: &[u8]) -> bool {
     }
 }
 
+/// Whether the signature file is an SSHSIG over other bytes than `message` (a stale
+/// countersignature); false when it cannot be read or parsed (left for `verify` to report).
+pub fn covers_other_bytes(path: &Path, message: &[u8]) -> bool {
+    let Ok(text) = crate::fsread::read_text(path, MAX_FILE) else {
+        return false;
+    };
+    let Ok(sig) = SshSig::from_pem(text.trim()) else {
+        return false;
+    };
+    PublicKey::from(sig.public_key().clone())
+        .verify(sig.namespace(), message, &sig)
+        .is_err()
+}
+
 /// A signature that holds: whose, with which key, in which file.
 #[derive(Debug, Clone)]
 pub struct Verified {
