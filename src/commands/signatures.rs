@@ -32,6 +32,8 @@ pub(super) fn after_sign(
     match key {
         Some(key) => {
             let armored = key.sign(text.as_bytes()).map_err(|f| {
+                // An older signature covers other bytes: it must not look like this one's.
+                let _ = std::fs::remove_file(&sig_path);
                 Failure::bad_input(format!(
                     "{}\nThe [signoff] block was written, but {} does not cover it; run `readiness sign` again.",
                     f.message,
