@@ -73,6 +73,16 @@ fn sign_with(dir: &Path, key: &str, principal: &str) {
         .stderr(contains("SSH signature (SHA256:"));
 }
 
+/// An answered sign-off in `dir`, signed by `readiness sign --key ada` (a `kind` key made
+/// here) as ada@contoso.com, who alone is in `allowed_signers`; returns ada's fingerprint.
+fn signed_by_ada(dir: &Path, kind: &str) -> String {
+    let fingerprint = keygen(dir, "ada", kind);
+    allowed(dir, &[format!("ada@contoso.com {}", public(dir, "ada"))]);
+    answered(dir);
+    sign_with(dir, "ada", "ada@contoso.com");
+    fingerprint
+}
+
 /// The README's command for reviewers without readiness, exactly.
 fn stock_verify(dir: &Path, principal: &str, sig: &str) -> Output {
     Command::new("sh")
@@ -97,10 +107,7 @@ fn a_signature_by_readiness_sign_verifies_with_stock_ssh_keygen_and_readiness() 
     for kind in ["ed25519", "ecdsa"] {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let fingerprint = keygen(d, "ada", kind);
-        allowed(d, &[format!("ada@contoso.com {}", public(d, "ada"))]);
-        answered(d);
-        sign_with(d, "ada", "ada@contoso.com");
+        let fingerprint = signed_by_ada(d, kind);
 
         let signoff = std::fs::read_to_string(d.join(SIGNOFF)).unwrap();
         assert!(
@@ -195,10 +202,7 @@ fn a_signature_by_ssh_keygen_verifies_with_readiness() {
 fn a_one_byte_change_to_the_signoff_fails_both_verifiers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    keygen(d, "ada", "ed25519");
-    allowed(d, &[format!("ada@contoso.com {}", public(d, "ada"))]);
-    answered(d);
-    sign_with(d, "ada", "ada@contoso.com");
+    signed_by_ada(d, "ed25519");
     let path = d.join(SIGNOFF);
     let mut bytes = std::fs::read(&path).unwrap();
     let at = bytes.iter().position(|&b| b == b'A').expect("an A in Ada");
@@ -215,11 +219,9 @@ fn a_one_byte_change_to_the_signoff_fails_both_verifiers() {
 fn wrong_namespace_unknown_principal_or_key_and_validity_windows_fail_with_their_reason() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    keygen(d, "ada", "ed25519");
+    signed_by_ada(d, "ed25519");
     keygen(d, "eve", "ecdsa");
     let ada = public(d, "ada");
-    answered(d);
-    sign_with(d, "ada", "ada@contoso.com");
 
     let cases = [
         (
@@ -282,7 +284,7 @@ fn wrong_namespace_unknown_principal_or_key_and_validity_windows_fail_with_their
 fn require_two_passes_only_with_a_countersignature_by_another_principal() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    keygen(d, "ada", "ed25519");
+    signed_by_ada(d, "ed25519");
     let bob_fingerprint = keygen(d, "bob", "ecdsa");
     allowed(
         d,
@@ -294,8 +296,6 @@ fn require_two_passes_only_with_a_countersignature_by_another_principal() {
             ),
         ],
     );
-    answered(d);
-    sign_with(d, "ada", "ada@contoso.com");
     verify(d, &["--require", "2"]).code(1).stdout(contains(
         "2 valid signature(s) by distinct principals required, found 1",
     ));
@@ -343,9 +343,7 @@ fn require_two_passes_only_with_a_countersignature_by_another_principal() {
 fn an_unsigned_sign_removes_a_signature_that_no_longer_covers_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    keygen(d, "ada", "ed25519");
-    answered(d);
-    sign_with(d, "ada", "ada@contoso.com");
+    signed_by_ada(d, "ed25519");
     small(d)
         .args(["sign", "--name", "Ada", "--role", "owner"])
         .assert()
