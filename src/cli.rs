@@ -301,8 +301,9 @@ pub struct SignArgs {
     pub role: String,
     /// OpenSSH private key to sign with: writes an SSH signature (namespace
     /// readiness-signoff) over the sign-off to `<signoff>.sig`. A passphrase or hardware
-    /// key is handed to `ssh-keygen -Y sign`. Without --key the sign-off is signed by name
-    /// only, and the attestation says it is unsigned.
+    /// key, or a public key whose private half is in ssh-agent, is handed to
+    /// `ssh-keygen -Y sign`. Without --key the sign-off is signed by name only, and the
+    /// attestation says it is unsigned.
     #[arg(long, value_name = "PATH", requires = "principal")]
     pub key: Option<PathBuf>,
     /// Who signs, as the allowed_signers file names them (e.g. ada@contoso.com).

@@ -6,8 +6,9 @@
 //! holds one armored signature, so stock `ssh-keygen -Y verify -s FILE` reads any of them.
 //!
 //! Signing happens in-process with an unencrypted OpenSSH key file; a key that is protected
-//! by a passphrase or lives on a hardware token is handed to `ssh-keygen -Y sign`, which asks
-//! for the passphrase or the touch itself. Verification is always in-process. No key
+//! by a passphrase or lives on a hardware token, and a public key whose private half is in
+//! ssh-agent, are handed to `ssh-keygen -Y sign`, which asks for the passphrase, the touch or
+//! the agent itself. Verification is always in-process. No key
 //! material is ever printed: messages name the key file and its public fingerprint only.
 
 use std::path::{Path, PathBuf};
@@ -86,49 +87,60 @@ pub fn valid_principal(principal: &str) -> Result<(), String> {
 /// A signing key: its file, public fingerprint, and whether readiness can use it itself.
 pub struct SigningKey {
     path: PathBuf,
-    key: PrivateKey,
+    /// `None` for a public key whose private half is in ssh-agent.
+    key: Option<PrivateKey>,
     pub fingerprint: String,
 }
 
 impl SigningKey {
-    /// Reads an OpenSSH private key file (`ssh-keygen -t ed25519`). Exit 2 when it is not
-    /// one; its content is never shown.
+    /// Reads an OpenSSH private key file (`ssh-keygen -t ed25519`), or a public key whose
+    /// private half ssh-agent holds (`SSH_AUTH_SOCK`). Exit 2 when it is neither; its
+    /// content is never shown.
     pub fn load(path: &Path) -> Result<Self, Failure> {
         let text = crate::fsread::read_text(path, MAX_FILE)
             .map_err(|e| Failure::bad_input(e.naming("key")))?;
+        if let Ok(public) = PublicKey::from_openssh(text.trim()) {
+            if std::env::var_os("SSH_AUTH_SOCK").is_none_or(|s| s.is_empty()) {
+                return Err(Failure::bad_input(format!(
+                    "{} is a public key: --key takes the private key file (the one without .pub), or a public key whose private half is in ssh-agent, but SSH_AUTH_SOCK is not set",
+                    path.display()
+                )));
+            }
+            return Ok(SigningKey {
+                path: path.to_path_buf(),
+                key: None,
+                fingerprint: public.fingerprint(HashAlg::Sha256).to_string(),
+            });
+        }
         let key = PrivateKey::from_openssh(text.trim()).map_err(|_| {
-            let hint = if PublicKey::from_openssh(text.trim()).is_ok() {
-                "it is a public key; --key takes the private key file (the one without .pub)"
-            } else {
-                "make one with `ssh-keygen -t ed25519`"
-            };
             Failure::bad_input(format!(
-                "{} is not an OpenSSH private key: {hint}",
+                "{} is not an OpenSSH private key: make one with `ssh-keygen -t ed25519`",
                 path.display()
             ))
         })?;
         Ok(SigningKey {
             path: path.to_path_buf(),
             fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
-            key,
+            key: Some(key),
         })
     }
 
-    /// The armored signature over `message`. An unencrypted key signs here; a passphrase or
-    /// hardware key goes through `ssh-keygen -Y sign`, which prompts on the terminal.
+    /// The armored signature over `message`. An unencrypted key signs here; a passphrase,
+    /// hardware or ssh-agent key goes through `ssh-keygen -Y sign`, which asks for the
+    /// passphrase or touch itself.
     pub fn sign(&self, message: &[u8]) -> Result<String, Failure> {
-        if self.key.is_encrypted() || is_hardware(&self.key) {
-            return self.sign_with_ssh_keygen(message);
-        }
+        let key = match &self.key {
+            Some(key) if !key.is_encrypted() && !is_hardware(key) => key,
+            _ => return self.sign_with_ssh_keygen(message),
+        };
         let failed = |e: ssh_key::Error| {
             Failure::bad_input(format!(
                 "cannot sign with {} ({}): {e}",
                 self.path.display(),
-                self.key.algorithm()
+                key.algorithm()
             ))
         };
-        let sig = self
-            .key
+        let sig = key
             .sign(NAMESPACE, HashAlg::Sha512, message)
             .map_err(failed)?;
         sig.to_pem(LineEnding::LF).map_err(failed)
@@ -144,7 +156,7 @@ impl SigningKey {
             .spawn()
             .map_err(|e| {
                 Failure::bad_input(format!(
-                    "{} needs a passphrase or a hardware token, so ssh-keygen signs with it, but ssh-keygen could not be run: {e}",
+                    "{} needs a passphrase, a hardware token or ssh-agent, so ssh-keygen signs with it, but ssh-keygen could not be run: {e}",
                     self.path.display()
                 ))
             })?;

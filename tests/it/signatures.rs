@@ -405,6 +405,59 @@ fn a_passphrase_key_signs_through_ssh_keygen_and_no_key_material_is_shown_or_sto
     }
 }
 
+/// An ssh-agent of this test's own, on a socket in `dir`; killed when dropped.
+struct Agent(std::process::Child);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_public_key_signs_through_ssh_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fingerprint = keygen(d, "ada", "ed25519");
+    allowed(d, &[format!("ada@contoso.com {}", public(d, "ada"))]);
+    answered(d);
+    let socket = d.join("agent.sock");
+    let _agent = Agent(
+        Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("ssh-agent runs"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !socket.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let added = Command::new("ssh-add")
+        .current_dir(d)
+        .arg("ada")
+        .env("SSH_AUTH_SOCK", &socket)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    // The private key leaves the disk: only the agent has it now.
+    std::fs::remove_file(d.join("ada")).unwrap();
+
+    small(d)
+        .args(["sign", "--name", "Ada", "--role", "owner"])
+        .args(["--key", "ada.pub", "--principal", "ada@contoso.com"])
+        .env("SSH_AUTH_SOCK", &socket)
+        .assert()
+        .success();
+    assert!(stock_verify(d, "ada@contoso.com", SIG).status.success());
+    verify(d, &[]).success().stdout(contains(format!(
+        "signature {SIG} by ada@contoso.com (key {fingerprint})"
+    )));
+}
+
 #[test]
 fn unusable_keys_principals_and_allowed_signers_lines_are_bad_input_naming_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -416,14 +469,15 @@ fn unusable_keys_principals_and_allowed_signers_lines_are_bad_input_naming_them(
         small(d)
             .args(["sign", "--name", "Ada", "--role", "owner"])
             .args(["--key", key, "--principal", principal])
+            .env_remove("SSH_AUTH_SOCK")
             .assert()
     };
     sign("garbage", "ada@contoso.com")
         .code(2)
         .stderr(contains("garbage is not an OpenSSH private key"));
-    sign("ada.pub", "ada@contoso.com")
-        .code(2)
-        .stderr(contains("it is a public key"));
+    sign("ada.pub", "ada@contoso.com").code(2).stderr(contains(
+        "ada.pub is a public key: --key takes the private key file",
+    ));
     sign("ada", "../../etc/x")
         .code(2)
         .stderr(contains("is not a plain name"));
