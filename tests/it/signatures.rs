@@ -529,3 +529,22 @@ fn unusable_keys_principals_and_allowed_signers_lines_are_bad_input_naming_them(
         verify(d, &[]).code(2).stderr(contains(expected));
     }
 }
+
+#[test]
+fn the_attestation_shows_a_fingerprint_without_a_principal_without_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fingerprint = signed_by_ada(d, "ed25519");
+    let path = d.join(SIGNOFF);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("principal = \"ada@contoso.com\"\n", "")).unwrap();
+    let md = common::stdout_of(small(d).arg("attest"));
+    assert!(
+        md.contains(&format!("with an SSH signature (key {fingerprint})")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("| SSH signature | key {fingerprint} |")),
+        "{md}"
+    );
+}
