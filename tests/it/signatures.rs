@@ -548,3 +548,50 @@ fn the_attestation_shows_a_fingerprint_without_a_principal_without_a_gap() {
         "{md}"
     );
 }
+
+#[test]
+fn a_principal_from_allowed_signers_is_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    keygen(d, "ada", "ed25519");
+    allowed(
+        d,
+        &[format!(
+            "ada\u{1b}]0;pwned\u{7}@contoso.com {}",
+            public(d, "ada")
+        )],
+    );
+    answered(d);
+    small(d)
+        .args(["sign", "--name", "Ada", "--role", "owner"])
+        .assert()
+        .success();
+    let made = ssh_keygen(
+        d,
+        &[
+            "-Y",
+            "sign",
+            "-f",
+            "ada",
+            "-n",
+            "readiness-signoff",
+            SIGNOFF,
+        ],
+        None,
+    );
+    assert!(made.status.success(), "{made:?}");
+    let out = small(d)
+        .args(["verify", "--signers", "allowed_signers"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("by ada\\x1b]0;pwned\\x07@contoso.com"),
+        "{stdout}"
+    );
+}
