@@ -83,6 +83,16 @@ fn signed_by_ada(dir: &Path, kind: &str) -> String {
     fingerprint
 }
 
+/// `ssh-keygen -Y sign -f KEY -n readiness-signoff readiness-signoff.toml`: writes `SIG`.
+fn stock_sign(dir: &Path, key: &str) {
+    let made = ssh_keygen(
+        dir,
+        &["-Y", "sign", "-f", key, "-n", "readiness-signoff", SIGNOFF],
+        None,
+    );
+    assert!(made.status.success(), "{made:?}");
+}
+
 /// The README's command for reviewers without readiness, exactly.
 fn stock_verify(dir: &Path, principal: &str, sig: &str) -> Output {
     Command::new("sh")
@@ -178,20 +188,7 @@ fn a_signature_by_ssh_keygen_verifies_with_readiness() {
             .code(1)
             .stdout(contains(format!("no signature: {SIG} is missing")));
 
-        let made = ssh_keygen(
-            d,
-            &[
-                "-Y",
-                "sign",
-                "-f",
-                "ada",
-                "-n",
-                "readiness-signoff",
-                SIGNOFF,
-            ],
-            None,
-        );
-        assert!(made.status.success(), "{made:?}");
+        stock_sign(d, "ada");
         verify(d, &[]).success().stdout(contains(format!(
             "signature {SIG} by ada@contoso.com (key {fingerprint})"
         )));
@@ -566,20 +563,7 @@ fn a_principal_from_allowed_signers_is_shown_escaped() {
         .args(["sign", "--name", "Ada", "--role", "owner"])
         .assert()
         .success();
-    let made = ssh_keygen(
-        d,
-        &[
-            "-Y",
-            "sign",
-            "-f",
-            "ada",
-            "-n",
-            "readiness-signoff",
-            SIGNOFF,
-        ],
-        None,
-    );
-    assert!(made.status.success(), "{made:?}");
+    stock_sign(d, "ada");
     let out = small(d)
         .args(["verify", "--signers", "allowed_signers"])
         .output()
