@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use jiff::Timestamp;
-use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
+use ssh_key::{Algorithm, EcdsaCurve, HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
 use crate::exit::Failure;
 
@@ -84,6 +84,32 @@ pub fn valid_principal(principal: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The key types readiness verifies (and so signs with): ed25519 and ECDSA P-256, also on a
+/// hardware token. RSA and the larger curves would each bring in another crate.
+fn supported(algorithm: &Algorithm) -> bool {
+    matches!(
+        algorithm,
+        Algorithm::Ed25519
+            | Algorithm::SkEd25519
+            | Algorithm::SkEcdsaSha2NistP256
+            | Algorithm::Ecdsa {
+                curve: EcdsaCurve::NistP256
+            }
+    )
+}
+
+const SUPPORTED: &str = "readiness signs and verifies ed25519 and ECDSA P-256 keys (`ssh-keygen -t ed25519`, or `-t ecdsa -b 256`)";
+
+fn refuse_unsupported(path: &Path, algorithm: &Algorithm) -> Result<(), Failure> {
+    if supported(algorithm) {
+        return Ok(());
+    }
+    Err(Failure::bad_input(format!(
+        "{} is a {algorithm} key; {SUPPORTED}",
+        path.display()
+    )))
+}
+
 /// A signing key: its file, public fingerprint, and whether readiness can use it itself.
 pub struct SigningKey {
     path: PathBuf,
@@ -106,6 +132,7 @@ impl SigningKey {
                     path.display()
                 )));
             }
+            refuse_unsupported(path, &public.algorithm())?;
             return Ok(SigningKey {
                 path: path.to_path_buf(),
                 key: None,
@@ -118,6 +145,7 @@ impl SigningKey {
                 path.display()
             ))
         })?;
+        refuse_unsupported(path, &key.algorithm())?;
         Ok(SigningKey {
             path: path.to_path_buf(),
             fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
@@ -425,6 +453,12 @@ pub fn check(
         return Err(format!(
             "{shown} was made for namespace {:?}, not {NAMESPACE:?} (key {fingerprint})",
             sig.namespace()
+        ));
+    }
+    if !supported(&key.algorithm()) {
+        return Err(format!(
+            "{shown} is signed with a {} key (key {fingerprint}), which readiness cannot check: {SUPPORTED}; stock `ssh-keygen -Y verify` can",
+            key.algorithm()
         ));
     }
     if key.verify(NAMESPACE, message, &sig).is_err() {

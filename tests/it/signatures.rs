@@ -475,6 +475,12 @@ fn unusable_keys_principals_and_allowed_signers_lines_are_bad_input_naming_them(
     sign("ada.pub", "ada@contoso.com").code(2).stderr(contains(
         "ada.pub is a public key: --key takes the private key file",
     ));
+    // RSA (and P-384/P-521) would each need another crate: refused before anything is
+    // written, and an RSA signature is reported as one readiness cannot check.
+    keygen(d, "rita", "rsa");
+    sign("rita", "rita@contoso.com").code(2).stderr(contains(
+        "rita is a ssh-rsa key; readiness signs and verifies ed25519",
+    ));
     sign("ada", "../../etc/x")
         .code(2)
         .stderr(contains("is not a plain name"));
@@ -505,6 +511,12 @@ fn unusable_keys_principals_and_allowed_signers_lines_are_bad_input_naming_them(
         .assert()
         .code(2)
         .stderr(contains("is not a plain name"));
+
+    allowed(d, &[format!("rita@contoso.com {}", public(d, "rita"))]);
+    stock_sign(d, "rita");
+    verify(d, &[])
+        .code(1)
+        .stdout(contains(format!("{SIG} is signed with a ssh-rsa key")));
 
     sign_with(d, "ada", "ada@contoso.com");
     let ada = public(d, "ada");
