@@ -68,6 +68,8 @@ pub enum Command {
     Target(TargetArgs),
     /// Sign the sign-off file.
     Sign(SignArgs),
+    /// Countersign the signed sign-off with a reviewer's SSH key, without changing it.
+    Approve(ApproveArgs),
     /// Render the Markdown attestation for reviewers.
     Attest(AttestArgs),
     /// Check that an attestation matches its sign-off, and the sign-off its checklist;
@@ -297,6 +299,27 @@ pub struct SignArgs {
     pub name: String,
     #[arg(long, value_name = "ROLE")]
     pub role: String,
+    /// OpenSSH private key to sign with: writes an SSH signature (namespace
+    /// readiness-signoff) over the sign-off to `<signoff>.sig`. A passphrase or hardware
+    /// key, or a public key whose private half is in ssh-agent, is handed to
+    /// `ssh-keygen -Y sign`. Without --key the sign-off is signed by name only, and the
+    /// attestation says it is unsigned.
+    #[arg(long, value_name = "PATH", requires = "principal")]
+    pub key: Option<PathBuf>,
+    /// Who signs, as the allowed_signers file names them (e.g. ada@contoso.com).
+    #[arg(long, value_name = "EMAIL", requires = "key")]
+    pub principal: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// OpenSSH private key of the reviewer.
+    #[arg(long, value_name = "PATH")]
+    pub key: PathBuf,
+    /// The reviewer, as the allowed_signers file names them; the countersignature goes to
+    /// `<signoff>.<principal>.sig`.
+    #[arg(long, value_name = "EMAIL")]
+    pub principal: String,
 }
 
 #[derive(Debug, Args)]
@@ -315,7 +338,8 @@ pub struct AttestArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The attestation to check (default: readiness-attestation.md; with --fresh only when given).
+    /// The attestation to check (default: readiness-attestation.md; with --fresh or --signers
+    /// only when given).
     #[arg(long, value_name = "PATH")]
     pub attestation: Option<PathBuf>,
     /// Fail (exit 1) when any item is open, any answer has lapsed, any risk acceptance has
@@ -326,6 +350,14 @@ pub struct VerifyArgs {
     /// stdout, for pipelines; the exit code is the same.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    /// An OpenSSH allowed_signers file (as git uses): require a valid SSH signature over the
+    /// sign-off (`<signoff>.sig`) by a principal it lists, and check every countersignature
+    /// (`<signoff>.<principal>.sig`).
+    #[arg(long, value_name = "FILE")]
+    pub signers: Option<PathBuf>,
+    /// With --signers: at least N valid signatures by distinct principals (default 1).
+    #[arg(long, value_name = "N", requires = "signers", value_parser = clap::value_parser!(u32).range(1..))]
+    pub require: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

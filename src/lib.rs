@@ -21,6 +21,7 @@ pub mod schedule;
 pub mod session;
 pub mod signoff;
 pub mod sources;
+pub mod sshsig;
 pub mod term;
 pub mod tomlread;
 pub mod tui;

@@ -59,6 +59,7 @@ fn main() -> ExitCode {
         Command::Answer(args) => commands::answer(g, args),
         Command::Target(args) => commands::target(g, args),
         Command::Sign(args) => commands::sign(g, args),
+        Command::Approve(args) => commands::approve(g, args),
         Command::Attest(args) => commands::attest(g, args),
         Command::Verify(args) => commands::verify(g, args),
         Command::Checklist(c) => commands::checklist(g, c),

@@ -263,13 +263,26 @@ impl Session {
     /// Saving also migrates the file to the loaded checklist: it records that checklist's
     /// version and digest and drops answers to items it no longer has (see [`Self::removed`]).
     fn change<T>(&mut self, f: impl FnOnce(&mut SignOff) -> T) -> Result<T, SessionError> {
+        self.change_then(f, |_| ()).map(|(result, ())| result)
+    }
+
+    /// [`Self::change`], then `after` with the exact text saved, under the same lock.
+    fn change_then<T, A>(
+        &mut self,
+        f: impl FnOnce(&mut SignOff) -> T,
+        after: impl FnOnce(&str) -> A,
+    ) -> Result<(T, A), SessionError> {
         let checklist = &self.checklist;
-        let (signoff, result) = store::update(&self.path, |s| {
-            crate::signoff::follow_checklist(s, checklist);
-            f(s)
-        })?;
+        let (signoff, result, after) = store::update_then(
+            &self.path,
+            |s| {
+                crate::signoff::follow_checklist(s, checklist);
+                f(s)
+            },
+            after,
+        )?;
         self.signoff = signoff;
-        Ok(result)
+        Ok((result, after))
     }
 
     /// Validates and saves one answer.
@@ -334,6 +347,19 @@ impl Session {
     }
 
     pub fn sign(&mut self, name: &str, role: &str) -> Result<(), SessionError> {
+        self.sign_then(name, role, None, |_| ())
+    }
+
+    /// Writes the `[signoff]` block (with the SSH `identity`, principal and key
+    /// fingerprint, when given), then calls `after` with the exact text saved while the
+    /// file is still locked: `sign --key` signs those bytes.
+    pub fn sign_then<A>(
+        &mut self,
+        name: &str,
+        role: &str,
+        identity: Option<(String, String)>,
+        after: impl FnOnce(&str) -> A,
+    ) -> Result<A, SessionError> {
         let (name, role) = (name.trim().to_string(), role.trim().to_string());
         if name.is_empty() || role.is_empty() {
             return Err(SessionError::Input(
@@ -341,13 +367,20 @@ impl Session {
             ));
         }
         let signed_at = self.clock.now();
-        self.change(move |s| {
-            s.signoff = Some(Signature {
-                name,
-                role,
-                signed_at,
-            })
-        })
+        let (principal, key_fingerprint) = identity.unzip();
+        self.change_then(
+            move |s| {
+                s.signoff = Some(Signature {
+                    name,
+                    role,
+                    signed_at,
+                    principal,
+                    key_fingerprint,
+                })
+            },
+            after,
+        )
+        .map(|((), after)| after)
     }
 
     /// Items to ask about, in phase order: answers that need review (lapsed, expired,

@@ -80,6 +80,8 @@ fuzz_target!(|input: Input| {
         name: filled(name),
         role: filled(role),
         signed_at: now,
+        principal: None,
+        key_fingerprint: None,
     });
 
     let text = readiness::signoff::render(None, &s);

@@ -63,6 +63,9 @@ pub struct SignatureInfo {
     pub name: String,
     pub role: String,
     pub signed_at: String,
+    /// Set with `sign --key`: who the SSH signature in `<signoff>.sig` is by, and its key.
+    pub principal: Option<String>,
+    pub key_fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -279,6 +282,8 @@ pub fn build(
             name: s.name.clone(),
             role: s.role.clone(),
             signed_at: format_time(s.signed_at),
+            principal: s.principal.clone(),
+            key_fingerprint: s.key_fingerprint.clone(),
         }),
         marks: marks.into_iter().map(MarkInfo::from).collect(),
         summary,

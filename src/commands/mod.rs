@@ -10,6 +10,9 @@ mod azure;
 mod check;
 mod fleet;
 mod quarterly;
+mod signatures;
+
+pub use signatures::approve;
 
 pub use quarterly::{diff, status};
 
@@ -206,14 +209,28 @@ pub fn sign(g: &Global, args: &SignArgs) -> Result<Exit, Failure> {
             g.signoff.display()
         )));
     }
-    session.sign(&args.name, &args.role)?;
+    let key = signatures::signing_key(args.key.as_deref(), args.principal.as_deref())?;
+    let identity = key
+        .as_ref()
+        .map(|(k, principal)| (principal.clone(), k.fingerprint.clone()));
+    let said = session.sign_then(&args.name, &args.role, identity, |text| {
+        signatures::after_sign(&g.signoff, key.as_ref().map(|(k, _)| k), text)
+    })??;
     let open = session.open_count();
     crate::errln!(
-        "Signed {} as {} ({}).",
+        "Signed {} as {} ({}){}.",
         g.signoff.display(),
         args.name.trim(),
-        args.role.trim()
+        args.role.trim(),
+        if key.is_some() {
+            ""
+        } else {
+            " — by name only, without an SSH signature (--key)"
+        }
     );
+    for line in said {
+        crate::errln!("{line}");
+    }
     if open > 0 {
         crate::errln!(
             "Note: {open} item(s) are still open; the attestation lists them under open actions."
@@ -345,7 +362,7 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
         problems.extend(quarterly::freshness_problems(g)?);
         checked.push("fresh".to_string());
     }
-    let attestation = match (&args.attestation, args.fresh) {
+    let attestation = match (&args.attestation, args.fresh || args.signers.is_some()) {
         (Some(path), _) => Some(path.clone()),
         (None, false) => Some(std::path::PathBuf::from("readiness-attestation.md")),
         (None, true) => None,
@@ -364,6 +381,15 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
             checklist.id,
             checklist.version
         ));
+    }
+    if let Some(signers) = &args.signers {
+        signatures::verify(
+            g,
+            signers,
+            args.require.unwrap_or(1),
+            &mut checked,
+            &mut problems,
+        )?;
     }
     let ok = problems.is_empty();
     match args.format {

@@ -128,6 +128,12 @@ pub struct SignatureFile {
     pub role: String,
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub signed_at: Datetime,
+    /// The principal (e.g. an email address) the SSH signature in `<signoff>.sig` was made
+    /// as; `readiness verify --signers` looks it up in the allowed_signers file.
+    pub principal: Option<String>,
+    /// Fingerprint of the SSH key that signed, as `ssh-keygen -l` prints it.
+    #[schemars(regex(pattern = r"^SHA256:[A-Za-z0-9+/]{43}$"))]
+    pub key_fingerprint: Option<String>,
 }
 
 /// The JSON Schema of the sign-off format, pretty-printed.

@@ -197,6 +197,10 @@ pub struct Signature {
     pub name: String,
     pub role: String,
     pub signed_at: Timestamp,
+    /// Who the SSH signature in `<signoff>.sig` claims to be (`sign --key --principal`).
+    pub principal: Option<String>,
+    /// The signing key's fingerprint, `SHA256:…` (`sign --key`).
+    pub key_fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

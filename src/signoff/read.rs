@@ -300,11 +300,15 @@ fn read_signature(
     let name = f.required_str(c, "name");
     let role = f.required_str(c, "role");
     let signed_at = read_timestamp(c, &mut f, "signed_at", true);
+    let principal = f.optional_str(c, "principal").map(|s| s.value);
+    let key_fingerprint = f.optional_str(c, "key_fingerprint").map(|s| s.value);
     f.finish(c);
     Some(Signature {
         name: name?.value,
         role: role?.value,
         signed_at: signed_at?,
+        principal,
+        key_fingerprint,
     })
 }
 

@@ -92,6 +92,16 @@ pub fn update<T>(
     path: &Path,
     change: impl FnOnce(&mut SignOff) -> T,
 ) -> Result<(SignOff, T), StoreError> {
+    update_then(path, change, |_| ()).map(|(signoff, result, ())| (signoff, result))
+}
+
+/// [`update`], then `after` with the exact text written, still holding the lock (so no other
+/// `readiness` save comes between: `sign --key` signs these very bytes).
+pub fn update_then<T, A>(
+    path: &Path,
+    change: impl FnOnce(&mut SignOff) -> T,
+    after: impl FnOnce(&str) -> A,
+) -> Result<(SignOff, T, A), StoreError> {
     let _lock = UpdateLock::acquire(path);
     let loaded = load(path)?;
     let (previous, mut signoff) = match loaded {
@@ -99,8 +109,9 @@ pub fn update<T>(
         None => (None, SignOff::default()),
     };
     let result = change(&mut signoff);
-    save(path, previous.as_deref(), &signoff)?;
-    Ok((signoff, result))
+    let text = save(path, previous.as_deref(), &signoff)?;
+    let after = after(&text);
+    Ok((signoff, result, after))
 }
 
 /// An exclusive advisory lock (`flock`) on the directory of a sign-off, held from reading

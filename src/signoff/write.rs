@@ -74,6 +74,12 @@ pub fn render(existing: Option<&str>, signoff: &SignOff) -> String {
             set(t, "name", Some(sig.name.as_str().into()));
             set(t, "role", Some(sig.role.as_str().into()));
             set(t, "signed_at", Some(datetime(&sig.signed_at.to_string())));
+            set(t, "principal", sig.principal.as_deref().map(Into::into));
+            set(
+                t,
+                "key_fingerprint",
+                sig.key_fingerprint.as_deref().map(Into::into),
+            );
         }
         None => {
             root.remove("signoff");

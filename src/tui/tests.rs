@@ -1004,6 +1004,8 @@ fn the_sign_form_signs_with_name_and_role() {
         name: "Dana".into(),
         role: "owner".into(),
         signed_at: now(),
+        principal: None,
+        key_fingerprint: None,
     });
     send(&mut s, [Msg::Signed(Ok(signoff))]);
     assert!(matches!(s.top(), Screen::Review { .. }));

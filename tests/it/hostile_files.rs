@@ -89,6 +89,23 @@ fn fifos_and_devices_given_as_input_files_are_refused_naming_them() {
         ("verify --attestation", |f| {
             s(&["verify", "--attestation", f])
         }),
+        ("sign --key", |f| {
+            s(&[
+                "sign",
+                "--name",
+                "n",
+                "--role",
+                "r",
+                "--key",
+                f,
+                "--principal",
+                "a@b",
+            ])
+        }),
+        ("approve --key", |f| {
+            s(&["approve", "--key", f, "--principal", "a@b"])
+        }),
+        ("verify --signers", |f| s(&["verify", "--signers", f])),
     ];
     for (what, args) in commands {
         for (file, kind) in [

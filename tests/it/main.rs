@@ -18,6 +18,7 @@ mod plain_wizard;
 mod properties;
 mod quarterly;
 mod secrets;
+mod signatures;
 mod signoff_file;
 mod terminal_safety;
 mod terraform_source;

@@ -169,7 +169,11 @@ fn signoff_with(ids: BoxedStrategy<String>) -> impl Strategy<Value = SignOff> {
         target(),
         proptest::collection::btree_map(ids.clone(), answer(), 0..6),
         proptest::collection::btree_map(ids, auto_record(), 0..3),
-        proptest::option::of((filled(), filled(), timestamp())),
+        proptest::option::of((
+            (filled(), filled(), timestamp()),
+            proptest::option::of(text()),
+            proptest::option::of("SHA256:[A-Za-z0-9+/]{43}"),
+        )),
     )
         .prop_map(
             |((id, version, sha256), target, items, auto, sig)| SignOff {
@@ -181,10 +185,14 @@ fn signoff_with(ids: BoxedStrategy<String>) -> impl Strategy<Value = SignOff> {
                 target,
                 items,
                 auto,
-                signoff: sig.map(|(name, role, signed_at)| Signature {
-                    name,
-                    role,
-                    signed_at,
+                signoff: sig.map(|((name, role, signed_at), principal, key_fingerprint)| {
+                    Signature {
+                        name,
+                        role,
+                        signed_at,
+                        principal,
+                        key_fingerprint,
+                    }
                 }),
             },
         )

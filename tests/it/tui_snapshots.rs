@@ -313,6 +313,8 @@ fn review_signed_with_the_attestation_written() {
         name: "Dana Reyes".into(),
         role: "platform owner".into(),
         signed_at: now(),
+        principal: None,
+        key_fingerprint: None,
     });
     let mut s = state_with(signed, false);
     send(&mut s, [key('s')]);
