@@ -22,3 +22,4 @@ pub mod term;
 pub mod tomlread;
 pub mod tui;
 pub mod validity;
+pub mod verdict;

@@ -9,6 +9,7 @@ mod common;
 mod crash_consistency;
 mod fake_arm_selftest;
 mod fleet_command;
+mod fresh_hand_edits;
 mod hostile_files;
 mod hostile_inputs;
 mod hostile_servers;
