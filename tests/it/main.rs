@@ -24,3 +24,4 @@ mod terraform_source;
 mod tui_docs;
 mod tui_pty;
 mod tui_snapshots;
+mod verify_every_byte;
