@@ -181,6 +181,15 @@ mod tests {
         s
     }
 
+    /// Every item passing but the first, a risk acceptance through 2027-01-15; signed.
+    fn all_passing_with_one_risk(c: &Checklist) -> SignOff {
+        let mut s = all_passing(c, "2026-11-27T10:00:00Z");
+        let id = c.items[0].id.clone();
+        let risk = answer(c, &id, Status::RiskAccepted, "2026-11-27T10:00:00Z");
+        s.items.insert(id, risk);
+        s
+    }
+
     fn today() -> Date {
         "2026-11-27".parse().unwrap()
     }
@@ -188,12 +197,7 @@ mod tests {
     #[test]
     fn everything_answered_and_signed_is_ready() {
         let c = checklist();
-        let mut s = all_passing(&c, "2026-11-27T10:00:00Z");
-        let id = c.items[0].id.clone();
-        s.items.insert(
-            id.clone(),
-            answer(&c, &id, Status::RiskAccepted, "2026-11-27T10:00:00Z"),
-        );
+        let s = all_passing_with_one_risk(&c);
         let v = verdict(&c, &s, today());
         assert!(v.ready(), "{v:?}");
         assert_eq!(
@@ -244,12 +248,7 @@ mod tests {
     #[test]
     fn an_expired_risk_acceptance_is_not_ready() {
         let c = checklist();
-        let mut s = all_passing(&c, "2026-11-27T10:00:00Z");
-        let id = c.items[0].id.clone();
-        s.items.insert(
-            id.clone(),
-            answer(&c, &id, Status::RiskAccepted, "2026-11-27T10:00:00Z"),
-        );
+        let s = all_passing_with_one_risk(&c);
         let v = verdict(&c, &s, "2027-01-16".parse().unwrap());
         assert!(!v.ready());
         assert_eq!(v.risks_expired, 1);

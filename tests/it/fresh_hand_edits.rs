@@ -4,22 +4,13 @@
 
 use std::path::Path;
 
-use crate::common::{small, stdout_of};
-
-const IDS: [&str; 6] = [
-    "net.private",
-    "gov.assessment",
-    "mon.audit-logs",
-    "k8s.netpol",
-    "iac.providers",
-    "gov.advisor",
-];
+use crate::common::{self, SMALL_IDS, code_and_stdout, small, stdout_of};
 
 /// Every item answered (one risk acceptance) and signed: fresh and ready.
 fn ready(dir: &Path) -> std::path::PathBuf {
     small(dir)
         .args(["answer", "--status", "pass"])
-        .args(&IDS[..5])
+        .args(&SMALL_IDS[..5])
         .assert()
         .success();
     small(dir)
@@ -32,19 +23,12 @@ fn ready(dir: &Path) -> std::path::PathBuf {
         ])
         .assert()
         .success();
-    small(dir)
-        .args(["sign", "--name", "Dana Reyes", "--role", "platform owner"])
-        .assert()
-        .success();
+    common::sign(dir);
     dir.join("readiness-signoff.toml")
 }
 
 fn fresh(dir: &Path) -> (i32, String) {
-    let out = small(dir).args(["verify", "--fresh"]).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    code_and_stdout(small(dir).args(["verify", "--fresh"]))
 }
 
 /// Applies `edit` to the sign-off and expects `verify --fresh` to fail naming `problem`.
@@ -156,10 +140,7 @@ fn the_attestation_and_status_open_with_the_verdict() {
         .args(["answer", "gov.assessment", "--status", "fail"])
         .assert()
         .success();
-    small(dir.path())
-        .args(["sign", "--name", "Dana Reyes", "--role", "platform owner"])
-        .assert()
-        .success();
+    common::sign(dir.path());
     let md = stdout_of(small(dir.path()).arg("attest"));
     assert_eq!(
         md.lines().nth(2),

@@ -306,6 +306,23 @@ fn small_ids() -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// `s` for the small checklist, saved, read back and attested: (checklist, sign-off text,
+/// sign-off as read, attestation).
+fn attested(mut s: SignOff) -> (readiness::checklist::Checklist, String, SignOff, String) {
+    let checklist = small_checklist();
+    s.checklist = ChecklistRef {
+        id: checklist.id.clone(),
+        version: checklist.version.clone(),
+        sha256: checklist.sha256.clone(),
+    };
+    let text = readiness::signoff::render(None, &s);
+    let signoff = readiness::signoff::parse("s.toml", &text).expect("parses");
+    let now: Timestamp = common::NOW.parse().unwrap();
+    let attestation =
+        readiness::attest::attest(&checklist, &text, &signoff, now, None, None).expect("renders");
+    (checklist, text, signoff, attestation)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases(32)))]
 
@@ -315,18 +332,7 @@ proptest! {
         positions in proptest::collection::vec(any::<prop::sample::Index>(), 48),
         replacements in proptest::collection::vec(1u8..=255, 48),
     ) {
-        let checklist = small_checklist();
-        let mut s = s;
-        s.checklist = ChecklistRef {
-            id: checklist.id.clone(),
-            version: checklist.version.clone(),
-            sha256: checklist.sha256.clone(),
-        };
-        let text = readiness::signoff::render(None, &s);
-        let signoff = readiness::signoff::parse("s.toml", &text).expect("parses");
-        let now: Timestamp = common::NOW.parse().unwrap();
-        let attestation = readiness::attest::attest(&checklist, &text, &signoff, now, None, None)
-            .expect("renders");
+        let (checklist, text, signoff, attestation) = attested(s);
         let outcome = readiness::attest::verify(&attestation, text.as_bytes(), &signoff, &checklist, &Default::default());
         prop_assert!(outcome.ok(), "{:?}", outcome.problems);
 
@@ -363,18 +369,7 @@ proptest! {
         positions in proptest::collection::vec(any::<prop::sample::Index>(), 24),
         replacements in proptest::collection::vec(1u8..=255, 24),
     ) {
-        let checklist = small_checklist();
-        let mut s = s;
-        s.checklist = ChecklistRef {
-            id: checklist.id.clone(),
-            version: checklist.version.clone(),
-            sha256: checklist.sha256.clone(),
-        };
-        let text = readiness::signoff::render(None, &s);
-        let signoff = readiness::signoff::parse("s.toml", &text).expect("parses");
-        let now: Timestamp = common::NOW.parse().unwrap();
-        let attestation = readiness::attest::attest(&checklist, &text, &signoff, now, None, None)
-            .expect("renders");
+        let (checklist, text, signoff, attestation) = attested(s);
         // Everything before the render record (the record's own bytes are covered by the
         // rendering comparison too, but a change there may also make it unreadable).
         let rendered_len = attestation.trim_end().rfind('\n').expect("a record line") + 1;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{self, small, stdout_of};
+use crate::common::{self, code_and_stdout, small, stdout_of};
 
 const SIGNOFF: &str = "readiness-signoff.toml";
 
@@ -32,10 +32,7 @@ fn attested(dir: &Path, extra: &[&str]) {
         ])
         .assert()
         .success();
-    small(dir)
-        .args(["sign", "--name", "Dana Reyes", "--role", "platform owner"])
-        .assert()
-        .success();
+    common::sign(dir);
     small(dir)
         .args(["attest", "-o", "a.md"])
         .args(extra)
@@ -49,15 +46,20 @@ fn read(dir: &Path, name: &str) -> String {
 
 /// `verify --attestation a.md` and more: (exit code, stdout).
 fn verify(dir: &Path, extra: &[&str]) -> (i32, String) {
-    let out = small(dir)
-        .args(["verify", "--attestation", "a.md"])
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+    code_and_stdout(
+        small(dir)
+            .args(["verify", "--attestation", "a.md"])
+            .args(extra),
     )
+}
+
+/// `verify` of `a.md` (and `extra`) fails, exit 1, and says each of `needles`.
+fn fails_saying(dir: &Path, extra: &[&str], needles: &[&str]) {
+    let (code, out) = verify(dir, extra);
+    assert_eq!(code, 1, "{out}");
+    for needle in needles {
+        assert!(out.contains(needle), "expected {needle:?} in:\n{out}");
+    }
 }
 
 fn line_number(md: &str, needle: &str) -> usize {
@@ -75,21 +77,14 @@ fn edited_rows_fail_and_the_lines_are_named() {
         md.replace("| ✖ fail |", "| ✔ pass |"),
     )
     .unwrap();
-    let (code, out) = verify(dir.path(), &[]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("the attestation is not what the sign-off renders to"),
-        "{out}"
-    );
-    assert!(
-        out.contains(&format!(
-            "line {row}: the attestation has \"| ✔ pass | `gov.assessment`"
-        )),
-        "{out}"
-    );
-    assert!(
-        out.contains("a fresh rendering has \"| ✖ fail | `gov.assessment`"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &[],
+        &[
+            "the attestation is not what the sign-off renders to",
+            &format!("line {row}: the attestation has \"| ✔ pass | `gov.assessment`"),
+            "a fresh rendering has \"| ✖ fail | `gov.assessment`",
+        ],
     );
     // The JSON report says the same, with the same exit code.
     let out = small(dir.path())
@@ -121,13 +116,10 @@ fn an_added_signed_by_line_fails() {
         1,
     );
     std::fs::write(dir.path().join("a.md"), forged).unwrap();
-    let (code, out) = verify(dir.path(), &[]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains(
-            "line 3: the attestation has \"Signed by Grace Hopper (CISO), approved for go-live.\""
-        ),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &[],
+        &["line 3: the attestation has \"Signed by Grace Hopper (CISO), approved for go-live.\""],
     );
 }
 
@@ -147,11 +139,10 @@ fn a_five_line_file_with_the_right_digest_fails() {
         format!("# Go-live security attestation\n\n**Ready for go-live**\n\n{digest_line}\n"),
     )
     .unwrap();
-    let (code, out) = verify(dir.path(), &[]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("the attestation does not end with a `<!-- readiness:render…-->` line"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &[],
+        &["the attestation does not end with a `<!-- readiness:render…-->` line"],
     );
     // With the render record copied too.
     std::fs::write(
@@ -159,11 +150,12 @@ fn a_five_line_file_with_the_right_digest_fails() {
         format!("# Go-live security attestation\n\n**Ready for go-live**\n{digest_line}\n{record_line}\n"),
     )
     .unwrap();
-    let (code, out) = verify(dir.path(), &[]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("line 3: the attestation has \"**Ready for go-live**\", a fresh rendering has \"**Not ready for go-live**: 1 failing"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &[],
+        &[
+            "line 3: the attestation has \"**Ready for go-live**\", a fresh rendering has \"**Not ready for go-live**: 1 failing",
+        ],
     );
 }
 
@@ -186,18 +178,16 @@ fn an_untouched_attestation_verifies_and_says_how() {
     assert_eq!(out.status.code(), Some(0));
     // A template or previous sign-off it was not rendered with is named.
     std::fs::write(dir.path().join("t.md.tera"), "x\n").unwrap();
-    let (code, out) = verify(dir.path(), &["--template", "t.md.tera"]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("rendered with the built-in template, but --template t.md.tera was given"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &["--template", "t.md.tera"],
+        &["rendered with the built-in template, but --template t.md.tera was given"],
     );
     std::fs::copy(dir.path().join(SIGNOFF), dir.path().join("old.toml")).unwrap();
-    let (code, out) = verify(dir.path(), &["--previous", "old.toml"]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("rendered without --previous, but --previous was given"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &["--previous", "old.toml"],
+        &["rendered without --previous, but --previous was given"],
     );
 }
 
@@ -223,22 +213,24 @@ fn a_custom_template_must_be_given_again() {
         "{md}"
     );
 
-    let (code, out) = verify(dir.path(), &[]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("rendered with a custom template (sha256 ")
-            && out.contains("give it again with --template PATH"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &[],
+        &[
+            "rendered with a custom template (sha256 ",
+            "give it again with --template PATH",
+        ],
     );
     let (code, out) = verify(dir.path(), &["--template", "t.md.tera"]);
     assert_eq!(code, 0, "{out}");
     std::fs::write(dir.path().join("other.md.tera"), "{{ verdict | safe }}\n").unwrap();
-    let (code, out) = verify(dir.path(), &["--template", "other.md.tera"]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("the template given (other.md.tera, sha256 ")
-            && out.contains("is not the one the attestation was rendered with"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &["--template", "other.md.tera"],
+        &[
+            "the template given (other.md.tera, sha256 ",
+            "is not the one the attestation was rendered with",
+        ],
     );
     // An edit of the custom rendering is caught like any other.
     std::fs::write(
@@ -246,11 +238,10 @@ fn a_custom_template_must_be_given_again() {
         md.replace("Before deployment: 2", "Before deployment: 0"),
     )
     .unwrap();
-    let (code, out) = verify(dir.path(), &["--template", "t.md.tera"]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("line 2: the attestation has \"Before deployment: 0\""),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &["--template", "t.md.tera"],
+        &["line 2: the attestation has \"Before deployment: 0\""],
     );
 }
 
@@ -278,11 +269,10 @@ fn another_tool_version_is_compared_on_its_embedded_data() {
     );
     assert_ne!(forged, older);
     std::fs::write(dir.path().join("a.md"), forged).unwrap();
-    let (code, out) = verify(dir.path(), &[]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("item gov.assessment: attested pass, sign-off now fail"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &[],
+        &["item gov.assessment: attested pass, sign-off now fail"],
     );
 }
 
@@ -342,34 +332,35 @@ fn previous_injection_is_escaped_and_verified() {
     // The same inputs verify; without the previous sign-off it is named; another fails.
     let (code, out) = verify(dir.path(), &["--previous", "old.toml"]);
     assert_eq!(code, 0, "{out}");
-    let (code, out) = verify(dir.path(), &[]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("rendered with --previous (a previous sign-off with sha256 ")
-            && out.contains("give it again with --previous OLD"),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &[],
+        &[
+            "rendered with --previous (a previous sign-off with sha256 ",
+            "give it again with --previous OLD",
+        ],
     );
     std::fs::write(
         dir.path().join("other.toml"),
         read(dir.path(), "old.toml").replace("eve", "mallory"),
     )
     .unwrap();
-    let (code, out) = verify(dir.path(), &["--previous", "other.toml"]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("the previous sign-off given has sha256 "),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &["--previous", "other.toml"],
+        &["the previous sign-off given has sha256 "],
     );
     // Injecting the raw id by hand into the attestation fails.
     let injected = md.replacen(row, &format!("| {CRAFTED_ID} | removed |"), 1);
     std::fs::write(dir.path().join("a.md"), injected).unwrap();
-    let (code, out) = verify(dir.path(), &["--previous", "old.toml"]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("the attestation has \"| x` | ✔ pass |\""),
-        "{out}"
+    fails_saying(
+        dir.path(),
+        &["--previous", "old.toml"],
+        &[
+            "the attestation has \"| x` | ✔ pass |\"",
+            "\"## Ready for go-live\"",
+        ],
     );
-    assert!(out.contains("\"## Ready for go-live\""), "{out}");
 }
 
 #[test]
