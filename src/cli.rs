@@ -70,8 +70,9 @@ pub enum Command {
     Sign(SignArgs),
     /// Render the Markdown attestation for reviewers.
     Attest(AttestArgs),
-    /// Check that an attestation matches its sign-off, and the sign-off its checklist;
-    /// with --fresh, that nothing is open, lapsed, expired or unsigned.
+    /// Check that an attestation matches its sign-off byte for byte (it is rendered again,
+    /// as its render record says), and the sign-off its checklist; with --fresh, that nothing
+    /// is open, lapsed, expired, unsigned or edited into what `answer` would refuse.
     Verify(VerifyArgs),
     /// What changed between two sign-offs (e.g. last quarter's and this one).
     Diff(DiffArgs),

@@ -122,7 +122,7 @@ pub fn attest(
     let (name, text) = template.unwrap_or(("built-in attestation.md.tera", TEMPLATE));
     let mut out = render(name, text, &context)?;
     let record = record::Record {
-        v: 1,
+        v: record::VERSION,
         tool: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         template: if template.is_some() {

@@ -20,6 +20,8 @@ use super::sha256_hex;
 use crate::checklist::Checklist;
 use crate::signoff::SignOff;
 
+/// The record's own format version (`"v"`).
+pub const VERSION: u32 = 1;
 pub const RECORD_PREFIX: &str = "<!-- readiness:render ";
 const RECORD_SUFFIX: &str = " -->";
 pub const BUILT_IN: &str = "built-in";

@@ -47,6 +47,11 @@ pub fn verify(
     let mut out = VerifyOutcome::default();
     let actual = sha256_hex(signoff_bytes);
     match record::find(attestation) {
+        Ok(rec) if rec.v != record::VERSION => out.problems.push(format!(
+            "the attestation's render record is version {}; this readiness reads version {}",
+            rec.v,
+            record::VERSION
+        )),
         Err(why) => {
             out.problems.push(why);
             // An attestation from before the render record: say what its digest line and

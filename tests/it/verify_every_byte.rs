@@ -250,6 +250,17 @@ fn another_tool_version_is_compared_on_its_embedded_data() {
     let dir = tempfile::tempdir().unwrap();
     attested(dir.path(), &[]);
     let md = read(dir.path(), "a.md");
+    // A render record of a format this readiness does not read is named.
+    std::fs::write(
+        dir.path().join("a.md"),
+        md.replacen("{\"v\":1,", "{\"v\":2,", 1),
+    )
+    .unwrap();
+    fails_saying(
+        dir.path(),
+        &[],
+        &["the attestation's render record is version 2; this readiness reads version 1"],
+    );
     let version = format!("\"version\":\"{}\"", env!("CARGO_PKG_VERSION"));
     assert!(md.contains(&version));
     let older = md.replace(&version, "\"version\":\"0.0.1\"");
