@@ -72,8 +72,9 @@ pub enum Command {
     Approve(ApproveArgs),
     /// Render the Markdown attestation for reviewers.
     Attest(AttestArgs),
-    /// Check that an attestation matches its sign-off, and the sign-off its checklist;
-    /// with --fresh, that nothing is open, lapsed, expired or unsigned.
+    /// Check that an attestation matches its sign-off byte for byte (it is rendered again,
+    /// as its render record says), and the sign-off its checklist; with --fresh, that nothing
+    /// is open, lapsed, expired, unsigned or edited into what `answer` would refuse.
     Verify(VerifyArgs),
     /// What changed between two sign-offs (e.g. last quarter's and this one).
     Diff(DiffArgs),
@@ -343,9 +344,18 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "PATH")]
     pub attestation: Option<PathBuf>,
     /// Fail (exit 1) when any item is open, any answer has lapsed, any risk acceptance has
-    /// expired, or the sign-off is unsigned.
+    /// expired, or the sign-off is unsigned; or when the sign-off holds what `answer` and
+    /// `sign` would refuse (a time in the future, a risk acceptance longer than the checklist
+    /// allows, an answer without `item_sha256`, a signature older than an answer).
     #[arg(long)]
     pub fresh: bool,
+    /// The custom template the attestation was rendered with (`attest --template`): verify
+    /// renders the attestation again, so it needs the same template.
+    #[arg(long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
+    /// The previous sign-off the attestation was rendered with (`attest --previous`).
+    #[arg(long, value_name = "OLD")]
+    pub previous: Option<PathBuf>,
     /// `json`: {"schema": "readiness.verify/v1", "ok", "signoff", "checked", "problems"} on
     /// stdout, for pipelines; the exit code is the same.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]

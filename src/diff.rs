@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::checklist::Checklist;
 use crate::signoff::{Answer, SignOff, Status, Target};
+use crate::term::safe_line;
 use crate::validity::{self, Freshness};
 
 /// One item in a list of the diff.
@@ -16,6 +17,10 @@ pub struct Entry {
     pub title: String,
     /// What happened, in words: "✔ pass → ✖ fail", "expires 2027-01-05", …
     pub detail: String,
+    /// The id is an item of the loaded checklist (and so a checked id); otherwise it came
+    /// only from a sign-off file and is shown escaped and marked.
+    #[serde(skip)]
+    pub known: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -30,6 +35,9 @@ pub struct AnswerChange {
     pub id: String,
     pub title: String,
     pub changes: Vec<FieldChange>,
+    /// As [`Entry::known`].
+    #[serde(skip)]
+    pub known: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -77,6 +85,7 @@ pub fn diff(checklist: &Checklist, old: &SignOff, new: &SignOff, today: Date) ->
         id: id.to_string(),
         title: title(id),
         detail,
+        known: checklist.item(id).is_some(),
     };
     let mut d = Diff {
         old_checklist_version: old.checklist.version.clone(),
@@ -153,6 +162,7 @@ pub fn diff(checklist: &Checklist, old: &SignOff, new: &SignOff, today: Date) ->
                     id: id.clone(),
                     title: title(id),
                     changes,
+                    known: checklist.item(id).is_some(),
                 });
             }
             if n.answered_at > o.answered_at && o.status == n.status {
@@ -265,6 +275,31 @@ fn signoff_changes(old: &SignOff, new: &SignOff) -> Vec<String> {
     out
 }
 
+/// Marks an id that is not an item of the loaded checklist.
+pub const UNKNOWN_ID: &str = "(not in this checklist)";
+
+/// An item for the text report: a checklist's id as it is, with its title; any other id (it
+/// came only from a sign-off file) on one line, escaped for the terminal, and marked.
+fn item_text(id: &str, title: &str, known: bool) -> (String, String) {
+    if known {
+        (id.to_string(), format!(" — {}", safe_line(title)))
+    } else {
+        (format!("{} {UNKNOWN_ID}", safe_line(id)), String::new())
+    }
+}
+
+/// An item for the Markdown report: a checklist's id (checked to be `[a-z0-9._-]`) in a code
+/// span, with its title escaped; any other id through the Markdown escaper, outside a code
+/// span (where escapes would show), and marked.
+fn item_markdown(id: &str, title: &str, known: bool) -> String {
+    use crate::attest::escape::markdown as md;
+    if known {
+        format!("`{id}` {}", md(title))
+    } else {
+        format!("{} *{UNKNOWN_ID}*", md(id))
+    }
+}
+
 impl Diff {
     pub fn is_empty(&self) -> bool {
         self.sections()
@@ -304,13 +339,15 @@ impl Diff {
             }
             out.push_str(&format!("{title}:\n"));
             for e in entries {
-                out.push_str(&format!("  {:<34} {} — {}\n", e.id, e.detail, e.title));
+                let (id, title) = item_text(&e.id, &e.title, e.known);
+                out.push_str(&format!("  {id:<34} {}{title}\n", safe_line(&e.detail)));
             }
         }
         if !self.changed_answers.is_empty() {
             out.push_str("Changed answers:\n");
             for c in &self.changed_answers {
-                out.push_str(&format!("  {} — {}\n", c.id, c.title));
+                let (id, title) = item_text(&c.id, &c.title, c.known);
+                out.push_str(&format!("  {id}{title}\n"));
                 for f in &c.changes {
                     out.push_str(&format!("      {}: {:?} → {:?}\n", f.field, f.old, f.new));
                 }
@@ -319,7 +356,7 @@ impl Diff {
         if !self.signoff_changes.is_empty() {
             out.push_str("Sign-off:\n");
             for s in &self.signoff_changes {
-                out.push_str(&format!("  {s}\n"));
+                out.push_str(&format!("  {}\n", safe_line(s)));
             }
         }
         out
@@ -341,9 +378,8 @@ impl Diff {
             ));
             for e in entries {
                 out.push_str(&format!(
-                    "| `{}` {} | {} |\n",
-                    e.id,
-                    md(&e.title),
+                    "| {} | {} |\n",
+                    item_markdown(&e.id, &e.title, e.known),
                     md(&e.detail)
                 ));
             }
@@ -356,9 +392,8 @@ impl Diff {
             for c in &self.changed_answers {
                 for f in &c.changes {
                     out.push_str(&format!(
-                        "| `{}` {} | {} | {} | {} |\n",
-                        c.id,
-                        md(&c.title),
+                        "| {} | {} | {} | {} |\n",
+                        item_markdown(&c.id, &c.title, c.known),
                         f.field,
                         md(&f.old),
                         md(&f.new)

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod exit;
 pub mod fleet;
 pub mod fsread;
+pub mod go_live;
 pub mod plain;
 pub mod rules;
 pub mod schedule;

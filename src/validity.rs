@@ -223,6 +223,82 @@ pub fn staleness(checklist: &Checklist, signoff: &SignOff, today: Date) -> Vec<(
     reasons
 }
 
+/// What `readiness answer` and `readiness sign` would have refused, found in a sign-off
+/// edited by hand: answers or a signature dated after `now`, a risk acceptance running longer
+/// than the checklist allows from the day it was given, an answer without a well-formed
+/// `item_sha256`, and a signature older than an answer it claims to cover.
+pub fn forgeries(
+    checklist: &Checklist,
+    signoff: &SignOff,
+    now: jiff::Timestamp,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (id, answer) in &signoff.items {
+        let mut say = |why: String| out.push((id.clone(), why));
+        if answer.answered_at > now {
+            say(format!(
+                "answered_at {} is in the future (now is {now}); `readiness answer` records the time an answer is given",
+                answer.answered_at
+            ));
+        }
+        match answer.item_sha256.as_deref() {
+            None if checklist.item(id).is_some() => say(
+                "item_sha256 is missing: the answer does not record which text of the item it answers"
+                    .to_string(),
+            ),
+            Some(sha)
+                if !(sha.len() == 64
+                    && sha
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))) =>
+            {
+                say(format!("item_sha256 {sha:?} is not 64 lowercase hex digits"))
+            }
+            _ => {}
+        }
+        if answer.status == Status::RiskAccepted {
+            let max_days = checklist.max_risk_acceptance_days;
+            let given = answer_date(answer);
+            let latest = given
+                .checked_add(jiff::Span::new().days(i64::from(max_days)))
+                .unwrap_or(Date::MAX);
+            match answer.expires {
+                None => say("the risk acceptance has no expiry date".to_string()),
+                Some(expires) if expires > latest => say(format!(
+                    "the risk acceptance runs to {expires}, more than the checklist's {max_days} days from {given} when it was given (latest {latest})"
+                )),
+                _ => {}
+            }
+        }
+    }
+    if let Some(sig) = &signoff.signoff {
+        if sig.signed_at > now {
+            out.push((
+                "sign-off".to_string(),
+                format!(
+                    "signed_at {} is in the future (now is {now})",
+                    sig.signed_at
+                ),
+            ));
+        }
+        if let Some((id, later)) = signoff
+            .items
+            .iter()
+            .filter(|(_, a)| a.answered_at > sig.signed_at)
+            .max_by_key(|(_, a)| a.answered_at)
+        {
+            out.push((
+                "sign-off".to_string(),
+                format!(
+                    "signed at {}, before the answer to {id} given at {}: the signature cannot cover that answer (answering removes it)",
+                    sig.signed_at, later.answered_at
+                ),
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

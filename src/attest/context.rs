@@ -12,6 +12,11 @@ use crate::signoff::{Mark, SignOff, Status, Target};
 
 #[derive(Debug, Serialize)]
 pub struct Context {
+    /// `**Ready for go-live**: …` or `**Not ready for go-live**: …` (see [`crate::verdict`]),
+    /// as of the render time.
+    pub verdict: String,
+    /// Whether the verdict is ready.
+    pub ready: bool,
     pub tool: Tool,
     pub generated_at: String,
     pub checklist: ChecklistInfo,
@@ -262,7 +267,10 @@ pub fn build(
     operators.dedup();
     let times = signoff.items.values().map(|a| a.answered_at);
 
+    let verdict = crate::go_live::verdict(checklist, signoff, now.to_zoned(TimeZone::UTC).date());
     Context {
+        verdict: verdict.markdown(),
+        ready: verdict.ready(),
         tool: Tool {
             name: env!("CARGO_PKG_NAME"),
             version: env!("CARGO_PKG_VERSION"),

@@ -2,11 +2,12 @@
 
 mod context;
 pub mod escape;
+pub mod record;
 pub mod template;
 mod verify;
 
 pub use context::{AutoInfo, Context, auto_info, build as build_context, format_time};
-pub use verify::{VerifyOutcome, verify};
+pub use verify::{Inputs as VerifyInputs, VerifyOutcome, verify};
 
 use sha2::{Digest, Sha256};
 
@@ -98,18 +99,44 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
+/// The previous quarter's sign-off for `attest --previous`: its exact text (the attestation
+/// records its sha256) and what it says.
+#[derive(Debug, Clone, Copy)]
+pub struct Previous<'a> {
+    pub text: &'a str,
+    pub signoff: &'a crate::signoff::SignOff,
+}
+
 /// Renders the attestation for a sign-off file's exact text. `template` is `(name, text)`;
-/// `None` uses the built-in one.
+/// `None` uses the built-in one. The document ends with the render record (see [`record`]).
 pub fn attest(
     checklist: &crate::checklist::Checklist,
     signoff_text: &str,
     signoff: &crate::signoff::SignOff,
     now: jiff::Timestamp,
     template: Option<(&str, &str)>,
-    previous: Option<&crate::signoff::SignOff>,
+    previous: Option<Previous<'_>>,
 ) -> Result<String, AttestError> {
     let sha = sha256_hex(signoff_text.as_bytes());
-    let context = build_context(checklist, signoff, &sha, now, previous);
+    let context = build_context(checklist, signoff, &sha, now, previous.map(|p| p.signoff));
     let (name, text) = template.unwrap_or(("built-in attestation.md.tera", TEMPLATE));
-    render(name, text, &context)
+    let mut out = render(name, text, &context)?;
+    let record = record::Record {
+        v: record::VERSION,
+        tool: env!("CARGO_PKG_NAME").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        template: if template.is_some() {
+            record::CUSTOM
+        } else {
+            record::BUILT_IN
+        }
+        .to_string(),
+        template_sha256: sha256_hex(text.as_bytes()),
+        rendered_at: now.to_string(),
+        signoff_sha256: sha,
+        previous_sha256: previous.map(|p| sha256_hex(p.text.as_bytes())),
+        canonical: record::canonical(checklist, signoff),
+    };
+    out.push_str(&record.line());
+    Ok(out)
 }

@@ -260,16 +260,9 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     for p in &problems {
         crate::errln!("warning: {p}");
     }
-    let template = match &args.template {
-        Some(path) => Some((
-            path.display().to_string(),
-            crate::fsread::read_text(path, crate::fsread::MAX_TEMPLATE)
-                .map_err(|e| Failure::bad_input(e.naming("template")))?,
-        )),
-        None => None,
-    };
+    let template = read_template(args.template.as_deref())?;
     let previous = match &args.previous {
-        Some(path) => Some(read_signoff(path)?.signoff),
+        Some(path) => Some(read_signoff(path)?),
         None => None,
     };
     let markdown = attest::attest(
@@ -278,13 +271,28 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
         &loaded.signoff,
         clock()?.now(),
         template.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
-        previous.as_ref(),
+        previous.as_ref().map(|p| attest::Previous {
+            text: &p.text,
+            signoff: &p.signoff,
+        }),
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
     if let Some(path) = write_output(args.output.as_deref(), &markdown, "the attestation")? {
         crate::errln!("Attestation written to {}.", path.display());
     }
     Ok(Exit::Ok)
+}
+
+/// `--template PATH` as `(name, text)`.
+fn read_template(path: Option<&Path>) -> Result<Option<(String, String)>, Failure> {
+    path.map(|path| {
+        Ok((
+            path.display().to_string(),
+            crate::fsread::read_text(path, crate::fsread::MAX_TEMPLATE)
+                .map_err(|e| Failure::bad_input(e.naming("template")))?,
+        ))
+    })
+    .transpose()
 }
 
 /// Writes a report to `-o PATH` (atomically), or to standard output without `-o` or with
@@ -372,10 +380,33 @@ pub fn verify(g: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
         let loaded = read_signoff(&g.signoff)?;
         let text = crate::fsread::read_text_lossy(path, crate::fsread::MAX_ATTESTATION)
             .map_err(|e| Failure::bad_input(e.naming("attestation")))?;
-        let outcome = attest::verify(&text, loaded.text.as_bytes(), &loaded.signoff, &checklist);
+        let template = read_template(args.template.as_deref())?;
+        let previous = match &args.previous {
+            Some(path) => Some(read_signoff(path)?),
+            None => None,
+        };
+        let inputs = attest::VerifyInputs {
+            template: template.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+            previous: previous.as_ref().map(|p| attest::Previous {
+                text: &p.text,
+                signoff: &p.signoff,
+            }),
+        };
+        let outcome = attest::verify(
+            &text,
+            loaded.text.as_bytes(),
+            &loaded.signoff,
+            &checklist,
+            &inputs,
+        );
         problems.extend(outcome.problems);
+        let how = if outcome.notes.is_empty() {
+            "every byte compared with a fresh rendering".to_string()
+        } else {
+            outcome.notes.join("; ")
+        };
         checked.push(format!(
-            "{} matches {} and its checklist {} {}",
+            "{} matches {} and its checklist {} {} ({how})",
             path.display(),
             g.signoff.display(),
             checklist.id,

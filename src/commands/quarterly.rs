@@ -33,6 +33,7 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
     let signoff = read_signoff(&g.signoff)?.signoff;
     let clock = clock()?;
     let dues = schedule::due_within(&checklist, &signoff, clock.today(), args.within);
+    let verdict = crate::go_live::verdict(&checklist, &signoff, clock.today());
     let deployment = signoff
         .target
         .name
@@ -45,13 +46,15 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
                 "schema": "readiness.status/v1",
                 "today": clock.today().to_string(),
                 "within_days": args.within,
+                "ready": verdict.ready(),
+                "verdict": verdict.line(),
                 "next_due": validity::next_due(&checklist, &signoff).map(|d| d.to_string()),
                 "due": dues,
             });
             serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
         }
         StatusFormat::Text => {
-            let mut out = String::new();
+            let mut out = format!("{}\n", verdict.line());
             if dues.is_empty() {
                 out.push_str(&format!(
                     "Nothing lapses in the next {} days.\n",
@@ -99,9 +102,10 @@ pub fn status(g: &Global, args: &StatusArgs) -> Result<Exit, Failure> {
 pub fn freshness_problems(g: &Global) -> Result<Vec<String>, Failure> {
     let checklist = load_checklist(g.checklist.as_deref())?;
     let signoff = read_signoff(&g.signoff)?.signoff;
-    let today = clock()?.today();
-    Ok(validity::staleness(&checklist, &signoff, today)
+    let clock = clock()?;
+    Ok(validity::forgeries(&checklist, &signoff, clock.now())
         .into_iter()
-        .map(|(id, why)| format!("{id}: {why}"))
+        .chain(validity::staleness(&checklist, &signoff, clock.today()))
+        .map(|(id, why)| format!("{}: {why}", term::safe_line(&id)))
         .collect())
 }

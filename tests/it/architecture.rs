@@ -12,6 +12,7 @@ const CORE: &[&str] = &[
     "checklist",
     "rules",
     "verdict",
+    "go_live",
     "signoff",
     "session",
     "validity",

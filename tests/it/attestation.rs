@@ -370,9 +370,16 @@ fn a_custom_template_is_used_and_its_errors_are_reported() {
     )
     .unwrap();
     let out = stdout_of(small(dir.path()).args(["attest", "--template", "t.md.tera"]));
+    // The template's output, then the render record `verify` reads (always the last line).
+    let (rendered, record) = out.trim_end().rsplit_once('\n').unwrap();
     assert_eq!(
-        out,
+        format!("{rendered}\n"),
         "Before deployment: 2\nDuring operation: 2\nOngoing maintenance: 2\n"
+    );
+    assert!(
+        record.starts_with(readiness::attest::record::RECORD_PREFIX)
+            && record.contains("\"template\":\"custom\""),
+        "{record}"
     );
     std::fs::write(dir.path().join("bad.md.tera"), "{% for p in phases %}").unwrap();
     small(dir.path())

@@ -18,14 +18,7 @@ use std::time::{Duration, Instant};
 use readiness::signoff::{SignOff, Status};
 
 const SIGNOFF: &str = "readiness-signoff.toml";
-const IDS: [&str; 6] = [
-    "net.private",
-    "gov.assessment",
-    "mon.audit-logs",
-    "k8s.netpol",
-    "iac.providers",
-    "gov.advisor",
-];
+const IDS: [&str; 6] = common::SMALL_IDS;
 const STATUSES: [(&str, Status); 3] = [
     ("pass", Status::Pass),
     ("fail", Status::Fail),

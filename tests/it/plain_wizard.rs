@@ -134,7 +134,7 @@ fn a_full_walk_answers_every_item_signs_and_writes_the_attestation() {
 
     let markdown = std::fs::read_to_string(dir.path().join("attestation.md")).unwrap();
     assert!(
-        markdown.contains("**Signed off** by Dana Reyes (platform owner)"),
+        markdown.contains("Signed by Dana Reyes (platform owner) on "),
         "{markdown}"
     );
 }

@@ -2,7 +2,7 @@
 //! a sign-off survives render → parse unchanged whatever the operator typed; the Markdown
 //! escaper never lets a character through that could change the document's structure; and
 //! `verify` accepts every untouched attestation and rejects every one-byte change of the
-//! sign-off it was rendered from.
+//! sign-off it was rendered from, and of the attestation's rendered part.
 
 use crate::common;
 
@@ -314,6 +314,23 @@ fn small_ids() -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// `s` for the small checklist, saved, read back and attested: (checklist, sign-off text,
+/// sign-off as read, attestation).
+fn attested(mut s: SignOff) -> (readiness::checklist::Checklist, String, SignOff, String) {
+    let checklist = small_checklist();
+    s.checklist = ChecklistRef {
+        id: checklist.id.clone(),
+        version: checklist.version.clone(),
+        sha256: checklist.sha256.clone(),
+    };
+    let text = readiness::signoff::render(None, &s);
+    let signoff = readiness::signoff::parse("s.toml", &text).expect("parses");
+    let now: Timestamp = common::NOW.parse().unwrap();
+    let attestation =
+        readiness::attest::attest(&checklist, &text, &signoff, now, None, None).expect("renders");
+    (checklist, text, signoff, attestation)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases(32)))]
 
@@ -323,19 +340,8 @@ proptest! {
         positions in proptest::collection::vec(any::<prop::sample::Index>(), 48),
         replacements in proptest::collection::vec(1u8..=255, 48),
     ) {
-        let checklist = small_checklist();
-        let mut s = s;
-        s.checklist = ChecklistRef {
-            id: checklist.id.clone(),
-            version: checklist.version.clone(),
-            sha256: checklist.sha256.clone(),
-        };
-        let text = readiness::signoff::render(None, &s);
-        let signoff = readiness::signoff::parse("s.toml", &text).expect("parses");
-        let now: Timestamp = common::NOW.parse().unwrap();
-        let attestation = readiness::attest::attest(&checklist, &text, &signoff, now, None, None)
-            .expect("renders");
-        let outcome = readiness::attest::verify(&attestation, text.as_bytes(), &signoff, &checklist);
+        let (checklist, text, signoff, attestation) = attested(s);
+        let outcome = readiness::attest::verify(&attestation, text.as_bytes(), &signoff, &checklist, &Default::default());
         prop_assert!(outcome.ok(), "{:?}", outcome.problems);
 
         // Every byte, at evenly spread positions plus generated ones, changed to another value.
@@ -351,13 +357,41 @@ proptest! {
                 .ok()
                 .and_then(|t| readiness::signoff::parse("s.toml", t).ok());
             if let Some(reread) = reread {
-                let outcome = readiness::attest::verify(&attestation, &changed, &reread, &checklist);
+                let outcome = readiness::attest::verify(&attestation, &changed, &reread, &checklist, &Default::default());
                 prop_assert!(!outcome.ok(), "byte {at} changed and still verified");
                 prop_assert!(
                     outcome.problems.iter().any(|p| p.contains("the sign-off changed after")),
                     "{:?}", outcome.problems
                 );
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(16)))]
+
+    #[test]
+    fn verify_rejects_every_one_byte_change_of_the_rendered_part(
+        s in signoff_with(small_ids()),
+        positions in proptest::collection::vec(any::<prop::sample::Index>(), 24),
+        replacements in proptest::collection::vec(1u8..=255, 24),
+    ) {
+        let (checklist, text, signoff, attestation) = attested(s);
+        // Everything before the render record (the record's own bytes are covered by the
+        // rendering comparison too, but a change there may also make it unreadable).
+        let rendered_len = attestation.trim_end().rfind('\n').expect("a record line") + 1;
+        let bytes = attestation.as_bytes();
+        let spread = (0..rendered_len).step_by((rendered_len / 24).max(1));
+        let chosen: Vec<usize> = spread.chain(positions.iter().map(|p| p.index(rendered_len))).collect();
+        for (n, at) in chosen.into_iter().enumerate() {
+            let mut changed = bytes.to_vec();
+            changed[at] = changed[at].wrapping_add(replacements[n % replacements.len()]);
+            // As `readiness verify` reads it: lossily, so a broken UTF-8 sequence shows.
+            let changed = String::from_utf8_lossy(&changed);
+            prop_assert_ne!(&changed, &attestation);
+            let outcome = readiness::attest::verify(&changed, text.as_bytes(), &signoff, &checklist, &Default::default());
+            prop_assert!(!outcome.ok(), "byte {} of the attestation changed and still verified", at);
         }
     }
 }

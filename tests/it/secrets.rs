@@ -448,10 +448,11 @@ fn operator_text_never_becomes_raw_html_in_the_attestation() {
 
     let md = std::fs::read_to_string(scratch.work.join("attestation.md")).unwrap();
     // The only HTML in the attestation is what the tool writes itself: `<br>` and the hidden
-    // statuses comment.
+    // statuses and render-record comments.
     for (n, line) in md.lines().enumerate() {
         let rest = line
             .strip_prefix(readiness::attest::STATUSES_MARKER)
+            .or_else(|| line.strip_prefix(readiness::attest::record::RECORD_PREFIX))
             .map_or(line, |json| {
                 assert!(
                     json.ends_with(" -->") && !json[..json.len() - 4].contains('<'),

@@ -943,7 +943,15 @@ pub fn review_lines(state: &State, width: u16) -> Vec<Line<'static>> {
         Mark::Open,
     ];
     let index = |m: Mark| Mark::ALL.iter().position(|x| *x == m).unwrap_or(0);
-    let mut out = vec![Line::styled("Summary", t.title())];
+    let verdict = crate::go_live::verdict(&state.checklist, &state.signoff, state.clock.today());
+    let tone = if verdict.ready() {
+        t.success()
+    } else {
+        t.error()
+    };
+    let mut out = wrap(&verdict.line(), width, "", tone);
+    out.push(Line::raw(""));
+    out.push(Line::styled("Summary", t.title()));
     let mut header = format!("  {:<20}", "Phase");
     for m in marks {
         header.push_str(&format!("  {}", m));

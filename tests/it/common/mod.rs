@@ -42,6 +42,33 @@ pub fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs `cmd`: its exit code (-1 when killed by a signal) and standard output.
+pub fn code_and_stdout(cmd: &mut Command) -> (i32, String) {
+    let out = cmd.output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// `readiness sign` of the small checklist's sign-off in `dir` as Dana Reyes, platform owner.
+pub fn sign(dir: &Path) {
+    small(dir)
+        .args(["sign", "--name", "Dana Reyes", "--role", "platform owner"])
+        .assert()
+        .success();
+}
+
+/// The ids of the small checklist, in its order.
+pub const SMALL_IDS: [&str; 6] = [
+    "net.private",
+    "gov.assessment",
+    "mon.audit-logs",
+    "k8s.netpol",
+    "iac.providers",
+    "gov.advisor",
+];
+
 /// The `# expect: …` lines at the top of a corpus file.
 pub fn expectations(path: &Path) -> Vec<String> {
     let text = String::from_utf8_lossy(&std::fs::read(path).expect("corpus file")).into_owned();
