@@ -93,11 +93,9 @@ pub enum Msg {
         run: u64,
         result: Result<Report, ChecksFailed>,
     },
-    /// The sign-off file's modification time or size changed. The runtime reads it, on the
-    /// thread that also saves (so never a stale read), and passes on [`Msg::SignoffOnDisk`].
-    SignoffTouched,
     /// The sign-off as it is on disk after a change (another `readiness`, an editor, a
-    /// `git pull`), or why it no longer reads. Our own saves come back here too, unchanged.
+    /// `git pull`), or why it no longer reads. The runtime's store worker watches the file
+    /// and reads it on the thread that also saves, so a stale read never wins.
     SignoffOnDisk(Result<SignOff, String>),
     /// SIGTERM, SIGHUP or SIGINT: leave, restoring the terminal.
     Signal(String),
@@ -109,6 +107,20 @@ pub struct ChecksFailed {
     pub message: String,
     /// Clusters found when the resource group holds more than one (pick one on Target).
     pub clusters: Vec<String>,
+}
+
+impl Msg {
+    /// The report of a store effect (see [`Effect::is_store`]).
+    fn is_store_result(&self) -> bool {
+        matches!(
+            self,
+            Msg::AnswerSaved { .. }
+                | Msg::TargetSaved(_)
+                | Msg::Signed(_)
+                | Msg::AttestationWritten(_)
+                | Msg::AutoRecorded(_)
+        )
+    }
 }
 
 /// What the runtime does for the update function.
@@ -133,6 +145,43 @@ pub enum Effect {
     /// Hand the terminal back to the shell until the job is continued (Ctrl-Z).
     Suspend,
     Quit,
+}
+
+impl Effect {
+    /// Runs on the runtime's store worker (it may wait for another process's lock) and is
+    /// reported by exactly one message: [`Msg::AnswerSaved`], [`Msg::TargetSaved`],
+    /// [`Msg::Signed`], [`Msg::AttestationWritten`] or [`Msg::AutoRecorded`].
+    pub fn is_store(&self) -> bool {
+        matches!(
+            self,
+            Effect::SaveAnswer { .. }
+                | Effect::SetTarget(_)
+                | Effect::Sign { .. }
+                | Effect::WriteAttestation(_)
+                | Effect::RecordAuto(_)
+        )
+    }
+}
+
+/// Ticks (100 ms each) a store effect may take before the screen says it is waiting.
+const SLOW_SAVE_TICKS: u32 = 3;
+
+/// Store effects sent to the runtime and not reported back yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Saving {
+    pub pending: usize,
+    /// Ticks since a save started waiting (reset when none is pending).
+    pub waited: u32,
+    /// The operator asked to quit: the wizard closes once the last one is reported, so a
+    /// confirmed answer is never lost.
+    pub then_quit: bool,
+}
+
+impl Saving {
+    /// A save has been waiting long enough to say so (another process holds the lock).
+    pub fn slow(&self) -> bool {
+        self.pending > 0 && (self.waited >= SLOW_SAVE_TICKS || self.then_quit)
+    }
 }
 
 /// The automatic checks: the run in progress or the last one.
@@ -422,6 +471,7 @@ pub struct State {
     pub size: (u16, u16),
     pub screens: Vec<Screen>,
     pub checks: Checks,
+    pub saving: Saving,
     pub message: Option<Message>,
     /// Animation frame.
     pub tick: u64,
@@ -454,6 +504,7 @@ impl State {
             size: (80, 24),
             screens: vec![Screen::Overview { phase: 0 }],
             checks: Checks::default(),
+            saving: Saving::default(),
             message: None,
             tick: 0,
             answered_this_run: 0,
@@ -511,6 +562,12 @@ impl State {
     /// Something moves on screen, so the runtime sends ticks.
     pub fn animating(&self) -> bool {
         self.checks.running
+    }
+
+    /// The runtime sends ticks: something animates, or a save is pending (after a few
+    /// ticks the screen says it is waiting).
+    pub fn ticking(&self) -> bool {
+        self.animating() || self.saving.pending > 0
     }
 
     /// Where the operator is, for resuming: the phase and item of the nearest list or detail.
@@ -1014,11 +1071,32 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(_) | Msg::Paste(_) | Msg::AnswerSaved { .. } | Msg::Tick | Msg::Resize(..)
     );
     let selection = anchored.then(|| selected_items(state));
-    let effects = dispatch(state, msg);
+    let reported = msg.is_store_result();
+    let mut effects = dispatch(state, msg);
     if let Some(selection) = selection {
         reselect(state, selection);
     }
+    track_saves(state, reported, &mut effects);
     effects
+}
+
+/// Counts the store effects in flight; quitting waits until the last one is reported.
+fn track_saves(state: &mut State, reported: bool, effects: &mut Vec<Effect>) {
+    let saving = &mut state.saving;
+    if reported {
+        saving.pending = saving.pending.saturating_sub(1);
+    }
+    saving.pending += effects.iter().filter(|e| e.is_store()).count();
+    if saving.pending == 0 {
+        saving.waited = 0;
+    }
+    let quit = effects.iter().any(|e| matches!(e, Effect::Quit));
+    if quit && saving.pending > 0 {
+        effects.retain(|e| !matches!(e, Effect::Quit));
+        saving.then_quit = true;
+    } else if saving.then_quit && saving.pending == 0 && !quit {
+        effects.push(Effect::Quit);
+    }
 }
 
 /// Pasted text goes into the focused text field as if typed, on one line: a newline in a
@@ -1085,6 +1163,9 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => paste(state, &text),
         Msg::Tick => {
             state.tick = state.tick.wrapping_add(1);
+            if state.saving.pending > 0 {
+                state.saving.waited = state.saving.waited.saturating_add(1);
+            }
             Vec::new()
         }
         Msg::AnswerSaved {
@@ -1156,7 +1237,6 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::SignoffTouched => Vec::new(),
         Msg::SignoffOnDisk(Ok(signoff)) => {
             if signoff != state.signoff {
                 state.signoff = signoff;

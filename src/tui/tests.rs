@@ -346,6 +346,52 @@ fn after_a_save_the_list_moves_to_the_next_item() {
 }
 
 #[test]
+fn a_save_that_takes_long_says_so_and_quitting_waits_for_it() {
+    let mut s = state();
+    send(&mut s, [c(KeyCode::Enter), k('j')]);
+    assert!(!s.ticking());
+    let effects = send(&mut s, [k('p')]);
+    assert!(matches!(effects.as_slice(), [Effect::SaveAnswer { .. }]));
+    assert_eq!(s.saving.pending, 1);
+    assert!(s.ticking(), "ticks count how long the save waits");
+    // Keys go on while it waits.
+    send(&mut s, [k('k')]);
+    assert_eq!(selected_id(&s), "net.private");
+    send(&mut s, [Msg::Tick, Msg::Tick]);
+    assert!(!s.saving.slow());
+    send(&mut s, [Msg::Tick]);
+    assert!(
+        s.saving.slow(),
+        "about 300 ms: the screen says it is waiting"
+    );
+    // Quitting waits for the save and says so at once.
+    assert!(send(&mut s, [k('q')]).is_empty());
+    assert!(s.saving.then_quit && s.saving.slow());
+    let report = saved("gov.assessment", Status::Pass, &s);
+    assert!(is_quit(&send(&mut s, [report])));
+    assert_eq!(s.saving.pending, 0);
+    assert_eq!(s.answered_this_run, 1);
+    assert!(!s.ticking());
+    // A failed save is reported too: nothing is left pending.
+    let mut s = state();
+    send(&mut s, [c(KeyCode::Enter), k('j'), k('p'), k('f')]);
+    assert_eq!(s.saving.pending, 2);
+    let report = saved("gov.assessment", Status::Fail, &s);
+    send(
+        &mut s,
+        [
+            Msg::AnswerSaved {
+                item: "gov.assessment".into(),
+                status: Status::Pass,
+                result: Err("cannot save s.toml: disk full".into()),
+            },
+            report,
+        ],
+    );
+    assert_eq!(s.saving, Saving::default());
+}
+
+#[test]
 fn a_failed_save_says_so() {
     let mut s = state();
     send(&mut s, [c(KeyCode::Enter), k('f')]);

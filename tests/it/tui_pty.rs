@@ -355,6 +355,107 @@ fn an_answer_recorded_by_another_process_shows_up_in_the_open_wizard() {
     assert_eq!(saved.items["gov.assessment"].answered_by, "alice");
 }
 
+/// Another `readiness` in the middle of a save, holding the sign-off's lock: the test hook
+/// stalls it after its temporary file is written and before the rename, as a scheduled
+/// `check --record` holds the lock while it writes. Killing it releases the lock.
+struct StalledSave {
+    child: std::process::Child,
+}
+
+impl StalledSave {
+    /// Starts `readiness answer gov.assessment` in `dir` and waits until it holds the lock.
+    fn start(dir: &Path) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_readiness"))
+            .current_dir(dir)
+            .env("READINESS_NOW", common::NOW)
+            .env("READINESS_TEST_STALL_SAVE", "1")
+            .args(["--checklist"])
+            .arg(common::small_checklist())
+            .args(["--signoff", "signoff.toml", "answer", "gov.assessment"])
+            .args(["--status", "fail", "--by", "bob"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the other readiness starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                if line.contains("save stalled before rename") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let stalled = Self { child };
+        rx.recv_timeout(deadline(15))
+            .expect("the other readiness stalls inside its save, holding the lock");
+        stalled
+    }
+
+    /// Kills it: the kernel drops its lock (its half-done save is never renamed).
+    fn release(mut self) {
+        self.child.kill().expect("kill the other readiness");
+        self.child.wait().expect("wait for it");
+    }
+}
+
+impl Drop for StalledSave {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_save_waiting_for_another_readiness_leaves_the_wizard_responsive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.wait_overview();
+    pty.keys("\r");
+    pty.wait_for("The API server is private");
+    let other = StalledSave::start(dir.path());
+    // The save waits for the lock; meanwhile keys move, open Help and close it.
+    pty.keys("p");
+    pty.keys("j");
+    pty.wait_until("the second item selected", |s| {
+        s.contents()
+            .lines()
+            .any(|l| l.contains('▸') && l.contains("A security assessment"))
+    });
+    pty.keys("?");
+    pty.wait_for("show this help");
+    pty.keys("\x1b");
+    pty.wait_until("the list again", |s| {
+        let text = s.contents();
+        !text.contains("show this help") && text.contains("Before deployment · 2 of 2 items")
+    });
+    pty.wait_for("saving… (waiting for another readiness to finish)");
+    assert!(
+        !dir.path().join("signoff.toml").exists(),
+        "nothing is saved while the other readiness holds the lock"
+    );
+    // Quitting waits for the save, and says so.
+    pty.keys("q");
+    pty.wait_for("quits once it is saved");
+    assert!(
+        pty.child.try_wait().expect("try_wait").is_none(),
+        "the wizard waits for its save"
+    );
+    other.release();
+    let status = pty.wait_exit();
+    assert!(status.success(), "exit {status:?}");
+    let saved = pty.signoff();
+    assert_eq!(
+        saved.items["net.private"].status,
+        readiness::signoff::Status::Pass
+    );
+    assert_eq!(saved.items["net.private"].answered_by, "alice");
+    assert!(!saved.items.contains_key("gov.assessment"), "{saved:?}");
+}
+
 #[test]
 fn a_multi_line_paste_lands_in_the_note_without_submitting_the_form() {
     let dir = tempfile::tempdir().expect("tempdir");

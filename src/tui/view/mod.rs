@@ -191,6 +191,22 @@ fn checks_summary(state: &State) -> String {
 
 fn draw_message(state: &State, frame: &mut Frame, area: Rect) {
     let t = state.theme;
+    if state.saving.slow() {
+        let then = if state.saving.then_quit {
+            " the wizard quits once it is saved"
+        } else {
+            ""
+        };
+        let text = format!(
+            " {} saving…{then} (waiting for another readiness to finish)",
+            spinner(state)
+        );
+        frame.render_widget(
+            Paragraph::new(Line::styled(truncate(&text, area.width), t.warning())),
+            area,
+        );
+        return;
+    }
     let Some(m) = &state.message else { return };
     let (glyph, style) = match m.tone {
         Tone::Info => ("", Style::new()),
