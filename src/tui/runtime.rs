@@ -25,7 +25,7 @@ use ratatui::backend::CrosstermBackend;
 use super::resume;
 use super::state::{ChecksFailed, Config, Effect, Msg, State, TestPanic, update};
 use super::theme::ColorChoice;
-use super::view::render;
+use super::view;
 use crate::checklist::Checklist;
 use crate::cli::SourceArgs;
 use crate::engine::{self, EngineError, RunError};
@@ -595,8 +595,9 @@ fn event_loop(
     let mut next_tick = Instant::now() + tick;
     let mut ticking = false;
 
-    terminal.draw(|f| render(state, f))?;
-    let mut queue = VecDeque::from([Msg::Start]);
+    let mut queue = VecDeque::new();
+    draw(terminal, state, &mut queue)?;
+    queue.push_back(Msg::Start);
     loop {
         if state.ticking() && !ticking {
             // A save just started waiting: its ticks count from now.
@@ -664,6 +665,21 @@ fn event_loop(
             }
             last_position = position;
         }
-        terminal.draw(|f| render(state, f))?;
+        draw(terminal, state, &mut queue)?;
     }
+}
+
+/// Draws a frame. What it measured goes back to `update` (when it changed), so the screens
+/// keep their viewport from the last frame and keys never call render code.
+fn draw(
+    terminal: &mut Terminal<Backend>,
+    state: &State,
+    queue: &mut VecDeque<Msg>,
+) -> std::io::Result<()> {
+    let mut measured = None;
+    terminal.draw(|f| measured = Some(view::draw(state, f)))?;
+    if let Some(viewport) = measured.filter(|v| *v != state.viewport) {
+        queue.push_back(Msg::Layout(viewport));
+    }
+    Ok(())
 }

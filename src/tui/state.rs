@@ -21,6 +21,60 @@ use crate::session::{AnswerError, AnswerInput, contradicts, suggested_expiry, va
 use crate::signoff::{AutoRecord, Mark, SignOff, Status, Target};
 use crate::validity::{self, Freshness};
 
+/// Below this the layout does not fit: a "terminal too small" screen replaces it, and keys
+/// only quit.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// What a frame measured, as the screens need it to page and scroll: recorded from the
+/// last frame drawn ([`Msg::Layout`]), never computed by the update function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Viewport {
+    /// Rows of the body, between the header and the message line.
+    pub body_height: u16,
+    /// The scrolled text drawn under any popup, when there is one.
+    pub text: Option<TextExtent>,
+}
+
+/// The screens that scroll a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scrolled {
+    Detail(String),
+    Review,
+    Help,
+}
+
+/// A scrolled text as drawn: its lines at the width it had, and the rows that show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextExtent {
+    pub of: Scrolled,
+    pub lines: usize,
+    pub height: u16,
+}
+
+impl TextExtent {
+    /// The furthest it scrolls: its last line at the bottom.
+    pub fn max_scroll(&self) -> u16 {
+        u16::try_from(self.lines.saturating_sub(usize::from(self.height))).unwrap_or(u16::MAX)
+    }
+}
+
+impl Viewport {
+    /// How far `of` scrolls, as last drawn. Not drawn yet (its keys came before the frame):
+    /// unbounded, and the [`Msg::Layout`] after the next frame clamps it.
+    pub fn max_scroll(&self, of: &Scrolled) -> u16 {
+        match &self.text {
+            Some(text) if text.of == *of => text.max_scroll(),
+            _ => u16::MAX,
+        }
+    }
+
+    /// Lines a page-up/down moves in lists and text.
+    pub fn page(&self) -> u16 {
+        self.body_height.saturating_sub(3).max(1)
+    }
+}
+
 /// What the wizard is told at start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -69,6 +123,9 @@ pub enum Msg {
     /// Text pasted into the terminal (bracketed paste), delivered whole.
     Paste(String),
     Resize(u16, u16),
+    /// What the last frame measured, when it changed: the runtime feeds it back after
+    /// drawing, so keys page and scroll by it without calling render code.
+    Layout(Viewport),
     /// Animation step, sent only while something animates.
     Tick,
     /// The answer was saved (the new sign-off and whether a signature was removed), or not.
@@ -469,6 +526,8 @@ pub struct State {
     pub theme: Theme,
     /// The terminal's size (columns, rows).
     pub size: (u16, u16),
+    /// What the last frame measured.
+    pub viewport: Viewport,
     pub screens: Vec<Screen>,
     pub checks: Checks,
     pub saving: Saving,
@@ -502,6 +561,7 @@ impl State {
             clock,
             config,
             size: (80, 24),
+            viewport: Viewport::default(),
             screens: vec![Screen::Overview { phase: 0 }],
             checks: Checks::default(),
             saving: Saving::default(),
@@ -556,7 +616,7 @@ impl State {
     }
 
     pub fn too_small(&self) -> bool {
-        self.size.0 < super::view::MIN_WIDTH || self.size.1 < super::view::MIN_HEIGHT
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
 
     /// Something moves on screen, so the runtime sends ticks.
@@ -1068,7 +1128,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // (Ticks and resizes reorder nothing: no need to look.)
     let anchored = !matches!(
         msg,
-        Msg::Key(_) | Msg::Paste(_) | Msg::AnswerSaved { .. } | Msg::Tick | Msg::Resize(..)
+        Msg::Key(_)
+            | Msg::Paste(_)
+            | Msg::AnswerSaved { .. }
+            | Msg::Tick
+            | Msg::Resize(..)
+            | Msg::Layout(_)
     );
     let selection = anchored.then(|| selected_items(state));
     let reported = msg.is_store_result();
@@ -1095,7 +1160,23 @@ fn track_saves(state: &mut State, reported: bool, effects: &mut Vec<Effect>) {
         effects.retain(|e| !matches!(e, Effect::Quit));
         saving.then_quit = true;
     } else if saving.then_quit && saving.pending == 0 && !quit {
+        saving.then_quit = false;
         effects.push(Effect::Quit);
+    }
+}
+
+/// A text scrolled further than its lines reach (keys pressed before its first frame, a
+/// resize, a shorter text) comes back to its last page.
+fn clamp_scroll(state: &mut State) {
+    let viewport = &state.viewport;
+    for screen in &mut state.screens {
+        let (of, scroll) = match screen {
+            Screen::Detail { item, scroll } => (Scrolled::Detail(item.clone()), scroll),
+            Screen::Review { scroll } => (Scrolled::Review, scroll),
+            Screen::Help { scroll } => (Scrolled::Help, scroll),
+            _ => continue,
+        };
+        *scroll = (*scroll).min(viewport.max_scroll(&of));
     }
 }
 
@@ -1158,6 +1239,11 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(event) => super::keys::on_key(state, &event),
         Msg::Resize(w, h) => {
             state.size = (w, h);
+            Vec::new()
+        }
+        Msg::Layout(viewport) => {
+            state.viewport = viewport;
+            clamp_scroll(state);
             Vec::new()
         }
         Msg::Paste(text) => paste(state, &text),

@@ -1,5 +1,6 @@
 //! The update function, key by key and screen by screen: messages in, state and effects
-//! checked. No terminal, no tokio, no files.
+//! checked. No terminal, no tokio, no files: after each message a frame is drawn on a
+//! TestBackend and what it measured fed back, as the runtime does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
@@ -101,8 +102,31 @@ fn ctrl(ch: char) -> Msg {
     ev(KeyCode::Char(ch), KeyModifiers::CONTROL)
 }
 
+/// The messages through `update` as one batch, then a frame, as the runtime draws once
+/// it has handled the messages waiting: its measured viewport comes back as
+/// [`Msg::Layout`].
 fn send(s: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
-    msgs.into_iter().flat_map(|m| update(s, m)).collect()
+    if s.viewport == Viewport::default() {
+        // The runtime draws before the first message.
+        frame(s);
+    }
+    let effects = msgs.into_iter().flat_map(|m| update(s, m)).collect();
+    frame(s);
+    effects
+}
+
+fn frame(s: &mut State) {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(s.size.0, s.size.1))
+            .expect("terminal");
+    let mut measured = None;
+    terminal
+        .draw(|f| measured = Some(super::view::draw(s, f)))
+        .expect("draw");
+    if let Some(viewport) = measured.filter(|v| *v != s.viewport) {
+        let effects = update(s, Msg::Layout(viewport));
+        assert!(effects.is_empty(), "a layout starts nothing: {effects:?}");
+    }
 }
 
 /// The run number of the automatic checks the effects start.
