@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::io::{BufWriter, Stdout, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -57,6 +57,9 @@ type Backend = CrosstermBackend<BufWriter<Stdout>>;
 
 /// Whether raw mode and the alternate screen are on (so restoring happens once).
 static TERMINAL_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Store effects sent to the worker and not finished, so the panic hook tells the truth.
+static STORE_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 /// Leaves raw mode and the alternate screen and shows the cursor. Safe to call twice and
 /// from the panic hook.
@@ -142,10 +145,17 @@ fn install_panic_hook(signoff: PathBuf, log: Option<PathBuf>) {
         restore_terminal();
         tracing::error!("panic: {info}");
         crate::errln!("readiness stopped because of a bug: {info}");
-        crate::errln!(
-            "Every answer you confirmed is saved in {}.",
-            signoff.display()
-        );
+        if STORE_IN_FLIGHT.load(Ordering::SeqCst) == 0 {
+            crate::errln!(
+                "Every answer you confirmed is saved in {}.",
+                signoff.display()
+            );
+        } else {
+            crate::errln!(
+                "The last answer you confirmed was still waiting to be saved and may not be in {}; check it there.",
+                signoff.display()
+            );
+        }
         if let Some(log) = &log {
             crate::errln!("The log is {}.", log.display());
         }
@@ -389,6 +399,7 @@ impl Store {
     }
 
     fn run(&self, effect: Effect) {
+        STORE_IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
         if self.jobs.send(effect).is_err() {
             // Only after a panic on the worker, which ends the process anyway.
             tracing::error!("the store worker is gone");
@@ -419,6 +430,7 @@ fn store_worker(mut session: Session, inbox: &Receiver<Effect>, tx: &Sender<Msg>
         match inbox.recv_timeout(next_look.saturating_duration_since(Instant::now())) {
             Ok(effect) => {
                 let report = execute(effect, &mut session);
+                STORE_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
                 // Our own save needs no second reading: its result is in the report.
                 seen = file_stamp(&session.path);
                 // The loop may be gone (quitting); the effect has run all the same.

@@ -150,6 +150,15 @@ impl Pty {
         self.wait_until(&format!("{text:?}"), |s| s.contents().contains(text));
     }
 
+    /// Waits until one line of the screen holds every one of `parts` (a row of a list).
+    fn wait_for_line(&self, what: &str, parts: &[&str]) {
+        self.wait_until(what, |s| {
+            s.contents()
+                .lines()
+                .any(|l| parts.iter().all(|p| l.contains(p)))
+        });
+    }
+
     /// Waits until `text` has been written to the terminal, on whichever screen.
     pub(crate) fn wait_for_output(&self, text: &str) {
         let end = Instant::now() + deadline(15);
@@ -338,11 +347,10 @@ fn an_answer_recorded_by_another_process_shows_up_in_the_open_wizard() {
         .expect("readiness answer runs");
     assert!(status.success());
     pty.wait_for("changed outside this wizard");
-    pty.wait_until("the other answer in the list", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains("✖ fail") && l.contains("A security assessment"))
-    });
+    pty.wait_for_line(
+        "the other answer in the list",
+        &["✖ fail", "A security assessment"],
+    );
     // Both answers are in the file, and the wizard's next save keeps the other one.
     pty.keys("n");
     pty.wait_for("Saved – n/a for gov.assessment");
@@ -420,11 +428,7 @@ fn a_save_waiting_for_another_readiness_leaves_the_wizard_responsive() {
     // The save waits for the lock; meanwhile keys move, open Help and close it.
     pty.keys("p");
     pty.keys("j");
-    pty.wait_until("the second item selected", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains('▸') && l.contains("A security assessment"))
-    });
+    pty.wait_for_line("the second item selected", &["▸", "A security assessment"]);
     pty.keys("?");
     pty.wait_for("show this help");
     pty.keys("\x1b");
@@ -497,27 +501,15 @@ fn reopening_resumes_on_the_same_phase_and_item() {
         pty.keys("j\r");
         pty.wait_for("During operation · 2 of 2 items");
         pty.keys("j");
-        pty.wait_until("the second item selected", |s| {
-            s.contents()
-                .lines()
-                .any(|l| l.contains('▸') && l.contains("default-deny"))
-        });
+        pty.wait_for_line("the second item selected", &["▸", "default-deny"]);
         pty.quit();
     }
     let mut pty = Pty::small(dir.path(), &[], &[]);
     pty.wait_for("During operation · 2 of 2 items");
-    pty.wait_until("the same item selected", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains('▸') && l.contains("default-deny"))
-    });
+    pty.wait_for_line("the same item selected", &["▸", "default-deny"]);
     // Esc goes back to the overview, on the same phase.
     pty.keys("\x1b");
-    pty.wait_until("the overview on During operation", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains("▸ During operation"))
-    });
+    pty.wait_for_line("the overview on During operation", &["▸ During operation"]);
     pty.quit();
 }
 
@@ -912,11 +904,10 @@ fn a_quarterly_rerun_opens_on_the_lapsed_answer_and_revisit_offers_the_rest() {
     // With --revisit, the carried answer is offered again too (the wizard reopens on the
     // list it was left on).
     let mut pty = Pty::small(dir.path(), &["--revisit"], &[]);
-    pty.wait_until("the carried answer offered for revisiting", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains('▸') && l.contains("↻ revisit") && l.contains("Audit logs"))
-    });
+    pty.wait_for_line(
+        "the carried answer offered for revisiting",
+        &["▸", "↻ revisit", "Audit logs"],
+    );
     pty.quit();
 }
 
