@@ -231,11 +231,16 @@ impl Pty {
         self.wait_for("q quit");
     }
 
-    /// From the overview: open the first phase and record pass on its first item.
-    fn pass_the_first_item(&mut self) {
+    /// From the overview: open the first phase, its first item selected.
+    fn open_the_first_phase(&mut self) {
         self.wait_overview();
         self.keys("\r");
         self.wait_for("The API server is private");
+    }
+
+    /// From the overview: open the first phase and record pass on its first item.
+    fn pass_the_first_item(&mut self) {
+        self.open_the_first_phase();
         self.keys("p");
         self.wait_for("Saved ✔ pass for net.private");
     }
@@ -421,9 +426,7 @@ impl Drop for StalledSave {
 fn a_save_waiting_for_another_readiness_leaves_the_wizard_responsive() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut pty = Pty::small(dir.path(), &[], &[]);
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
+    pty.open_the_first_phase();
     let other = StalledSave::start(dir.path());
     // The save waits for the lock; meanwhile keys move, open Help and close it.
     pty.keys("p");
@@ -464,9 +467,7 @@ fn a_save_waiting_for_another_readiness_leaves_the_wizard_responsive() {
 fn a_multi_line_paste_lands_in_the_note_without_submitting_the_form() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut pty = Pty::small(dir.path(), &[], &[]);
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
+    pty.open_the_first_phase();
     pty.keys("e");
     pty.wait_for("Answer · net.private");
     assert!(
@@ -533,9 +534,7 @@ fn a_corrupt_position_file_starts_at_the_overview() {
 fn killing_the_process_keeps_every_confirmed_answer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut pty = Pty::small(dir.path(), &[], &[]);
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
+    pty.open_the_first_phase();
     pty.keys("p");
     pty.wait_for("Saved ✔ pass for net.private");
     // The selection moved on to the next item.
@@ -609,9 +608,7 @@ fn colour_params(raw: &[u8]) -> Vec<u32> {
 /// Opens the items, answers, opens the detail, the filter, the help and the answer form,
 /// then quits: a tour that draws every kind of styled text.
 fn tour(pty: &mut Pty) {
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
+    pty.open_the_first_phase();
     pty.keys("p");
     pty.wait_for("Saved ✔ pass");
     pty.keys("/");
