@@ -7,8 +7,8 @@ use crossterm::event::KeyEvent;
 use super::field::TextField;
 use super::keymap::{self, Action, Key};
 use super::state::{
-    AnswerField, AnswerForm, Effect, Filter, ItemsView, PickFor, Picker, Screen, SignForm, State,
-    TARGET_FIELDS, TargetForm, Tone, start_checks, submit_answer,
+    AnswerField, AnswerForm, Effect, Filter, ItemsView, PickFor, Picker, Screen, Scrolled,
+    SignForm, State, TARGET_FIELDS, TargetForm, Tone, start_checks, submit_answer,
 };
 use crate::checklist::Phase;
 use crate::session::{AnswerInput, contradicts};
@@ -151,9 +151,9 @@ fn sync_overview(state: &mut State, phase: Phase) {
     }
 }
 
-/// Lines a page-up/down moves in lists and text.
+/// Lines a page-up/down moves in lists and text, by the last frame.
 fn page(state: &State) -> usize {
-    usize::from(super::view::body_height(state).saturating_sub(3).max(1))
+    usize::from(state.viewport.page())
 }
 
 /// The screens `p`, `f`, `n`, `a`, `e` and `r` open or the effects they start, for one item.
@@ -297,7 +297,7 @@ fn detail_key(
     mut scroll: u16,
     action: Option<Action>,
 ) -> Step {
-    let max = super::view::detail_scroll_max(state, &item);
+    let max = state.viewport.max_scroll(&Scrolled::Detail(item.clone()));
     if let Some(to) = scroll_to(state, action, scroll, max) {
         return Step::stay(Screen::Detail { item, scroll: to });
     }
@@ -474,7 +474,7 @@ fn target_key(state: &mut State, mut form: TargetForm, action: Option<Action>, k
 }
 
 fn review_key(state: &mut State, scroll: u16, action: Option<Action>) -> Step {
-    let max = super::view::review_scroll_max(state);
+    let max = state.viewport.max_scroll(&Scrolled::Review);
     if let Some(to) = scroll_to(state, action, scroll, max) {
         return Step::stay(Screen::Review { scroll: to });
     }
@@ -629,7 +629,7 @@ fn pick_key(state: &mut State, mut picker: Picker, action: Option<Action>) -> St
 }
 
 fn help_key(state: &mut State, scroll: u16, action: Option<Action>) -> Step {
-    let max = super::view::help_scroll_max(state);
+    let max = state.viewport.max_scroll(&Scrolled::Help);
     if let Some(to) = scroll_to(state, action, scroll, max) {
         return Step::stay(Screen::Help { scroll: to });
     }
@@ -643,7 +643,7 @@ fn help_key(state: &mut State, scroll: u16, action: Option<Action>) -> Step {
 /// A scrolling key on a text screen: a line with ↑/↓, a page with PgUp/PgDn, within
 /// `0..=max`. `None` for any other action.
 fn scroll_to(state: &State, action: Option<Action>, scroll: u16, max: u16) -> Option<u16> {
-    let page = u16::try_from(page(state)).unwrap_or(1);
+    let page = state.viewport.page();
     match action? {
         Action::Up => Some(scroll.saturating_sub(1)),
         Action::Down => Some((scroll + 1).min(max)),

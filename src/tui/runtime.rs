@@ -1,5 +1,7 @@
 //! The runtime around [`update`]: the terminal's lifecycle, input, signals, the automatic
-//! checks in tokio tasks, and the effects, executed through the [`Session`].
+//! checks in tokio tasks, and the effects. The store effects (saves, signing, the
+//! attestation) run through the [`Session`] on a worker thread that owns it, so a save
+//! waiting for another process's lock never stops keys or redraws.
 //!
 //! The terminal is restored on every way out: normal exit and errors (a guard restores on
 //! drop), panics — in the UI thread or a background task — (a hook restores, reports and
@@ -10,8 +12,9 @@ use std::collections::VecDeque;
 use std::io::{BufWriter, Stdout, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyEventKind};
@@ -22,13 +25,13 @@ use ratatui::backend::CrosstermBackend;
 use super::resume;
 use super::state::{ChecksFailed, Config, Effect, Msg, State, TestPanic, update};
 use super::theme::ColorChoice;
-use super::view::render;
+use super::view;
 use crate::checklist::Checklist;
 use crate::cli::SourceArgs;
 use crate::engine::{self, EngineError, RunError};
 use crate::exit::Failure;
 use crate::session::Session;
-use crate::signoff::{Status, Target};
+use crate::signoff::Status;
 use crate::sources::azure::discovery::DiscoveryError;
 
 /// What the full-screen wizard needs beyond the session.
@@ -54,6 +57,9 @@ type Backend = CrosstermBackend<BufWriter<Stdout>>;
 
 /// Whether raw mode and the alternate screen are on (so restoring happens once).
 static TERMINAL_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Store effects sent to the worker and not finished, so the panic hook tells the truth.
+static STORE_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 /// Leaves raw mode and the alternate screen and shows the cursor. Safe to call twice and
 /// from the panic hook.
@@ -139,10 +145,17 @@ fn install_panic_hook(signoff: PathBuf, log: Option<PathBuf>) {
         restore_terminal();
         tracing::error!("panic: {info}");
         crate::errln!("readiness stopped because of a bug: {info}");
-        crate::errln!(
-            "Every answer you confirmed is saved in {}.",
-            signoff.display()
-        );
+        if STORE_IN_FLIGHT.load(Ordering::SeqCst) == 0 {
+            crate::errln!(
+                "Every answer you confirmed is saved in {}.",
+                signoff.display()
+            );
+        } else {
+            crate::errln!(
+                "The last answer you confirmed was still waiting to be saved and may not be in {}; check it there.",
+                signoff.display()
+            );
+        }
         if let Some(log) = &log {
             crate::errln!("The log is {}.", log.display());
         }
@@ -250,26 +263,6 @@ fn spawn_input(tx: Sender<Msg>, stop: Arc<AtomicBool>) {
     });
 }
 
-/// Watches the sign-off on disk: when its modification time or size changes (another
-/// `readiness` recorded an answer, an editor saved, a `git pull`), it tells the loop, which
-/// reads it again. A poll once a second: cheap, and the same on every file system.
-fn spawn_signoff_watch(path: PathBuf, tx: Sender<Msg>, stop: Arc<AtomicBool>) {
-    std::thread::spawn(move || {
-        let mut seen = file_stamp(&path);
-        while !stop.load(Ordering::SeqCst) {
-            std::thread::park_timeout(Duration::from_secs(1));
-            let now = file_stamp(&path);
-            if now == seen {
-                continue;
-            }
-            seen = now;
-            if tx.send(Msg::SignoffTouched).is_err() {
-                return;
-            }
-        }
-    });
-}
-
 /// What tells one version of the file from another: every save renames a new file into
 /// place, so the inode changes even when the time and size do not.
 type FileStamp = (u64, Option<std::time::SystemTime>, u64);
@@ -310,22 +303,23 @@ fn spawn_signals(runtime: &tokio::runtime::Runtime, tx: Sender<Msg>) {
 #[cfg(not(unix))]
 fn spawn_signals(_runtime: &tokio::runtime::Runtime, _tx: Sender<Msg>) {}
 
-/// Runs the automatic checks (every item, or one) in a task that reports through `tx`.
+/// Runs the automatic checks (every item, or one) in a task that reports through `tx`, on
+/// the target the wizard shows (the sign-off as last saved or read from disk).
 fn spawn_checks(
     runtime: &tokio::runtime::Runtime,
     tx: Sender<Msg>,
-    session: &Session,
+    state: &State,
     sources: &SourceArgs,
     run: u64,
     only: Option<String>,
 ) -> tokio::task::JoinHandle<()> {
-    let mut checklist: Checklist = session.checklist.clone();
+    let mut checklist: Checklist = state.checklist.clone();
     if let Some(id) = &only {
         checklist.items.retain(|i| i.id == *id);
     }
-    let target: Target = session.signoff.target.clone();
+    let target = state.signoff.target.clone();
     let sources = sources.clone();
-    let now = session.clock.now();
+    let now = state.clock.now();
     runtime.spawn(async move {
         let config = match crate::commands::source_config(&sources, &target).await {
             Ok(c) => c,
@@ -385,7 +379,73 @@ fn spawn_checks(
     })
 }
 
-/// Executes one effect through the session; the result comes back as a message.
+/// The sign-off's own thread. It owns the [`Session`], runs the store effects one after
+/// another, in the order they were sent, and reports each as its message; between them it
+/// looks at the file once a second and, when someone else changed it, reads it again and
+/// reports [`Msg::SignoffOnDisk`]. Reading on the thread that saves means a stale read never
+/// wins over a save. A save waiting for another process's lock waits here, not in the loop.
+struct Store {
+    jobs: Sender<Effect>,
+    thread: JoinHandle<()>,
+}
+
+impl Store {
+    fn spawn(session: Session, tx: Sender<Msg>) -> std::io::Result<Self> {
+        let (jobs, inbox) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("readiness-store".into())
+            .spawn(move || store_worker(session, &inbox, &tx))?;
+        Ok(Self { jobs, thread })
+    }
+
+    fn run(&self, effect: Effect) {
+        STORE_IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        if self.jobs.send(effect).is_err() {
+            // Only after a panic on the worker, which ends the process anyway.
+            tracing::error!("the store worker is gone");
+        }
+    }
+
+    /// Waits until every effect sent has run.
+    fn finish(self) {
+        drop(self.jobs);
+        let _ = self.thread.join();
+    }
+}
+
+fn store_worker(mut session: Session, inbox: &Receiver<Effect>, tx: &Sender<Msg>) {
+    let every = Duration::from_secs(1);
+    // The file as this wizard last saw or wrote it, to tell others' saves from its own.
+    let mut seen = file_stamp(&session.path);
+    let mut next_look = Instant::now() + every;
+    loop {
+        if Instant::now() >= next_look {
+            next_look = Instant::now() + every;
+            let now = file_stamp(&session.path);
+            if now != seen {
+                seen = now;
+                let _ = tx.send(Msg::SignoffOnDisk(reread(&mut session)));
+            }
+        }
+        match inbox.recv_timeout(next_look.saturating_duration_since(Instant::now())) {
+            Ok(effect) => {
+                let report = execute(effect, &mut session);
+                STORE_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+                // Our own save needs no second reading: its result is in the report.
+                seen = file_stamp(&session.path);
+                // The loop may be gone (quitting); the effect has run all the same.
+                if let Some(msg) = report {
+                    let _ = tx.send(msg);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            // Every effect sent has run: the wizard is closing.
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Executes one store effect through the session; the result comes back as a message.
 fn execute(effect: Effect, session: &mut Session) -> Option<Msg> {
     match effect {
         Effect::SaveAnswer { item, input } => {
@@ -424,7 +484,7 @@ fn execute(effect: Effect, session: &mut Session) -> Option<Msg> {
                 .map(|()| session.signoff.clone())
                 .map_err(|e| e.to_string()),
         )),
-        // Handled by the loop.
+        // Handled by the loop, never sent here.
         Effect::RunChecks { .. } | Effect::Suspend | Effect::Quit => None,
     }
 }
@@ -443,7 +503,7 @@ fn reread(session: &mut Session) -> Result<crate::signoff::SignOff, String> {
 }
 
 /// Runs the full-screen wizard until the operator quits.
-pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
+pub fn run(session: Session, options: Options) -> Result<Outcome, Failure> {
     let state_dir = resume::state_dir();
     let (_log_guard, log_path) = init_logging(state_dir.as_deref());
     tracing::info!(signoff = %session.path.display(), "full-screen wizard starting");
@@ -482,17 +542,19 @@ pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
     let (tx, rx) = std::sync::mpsc::channel::<Msg>();
     spawn_signals(&runtime, tx.clone());
 
-    install_panic_hook(session.path.clone(), log_path.clone());
+    let signoff_path = session.path.clone();
+    install_panic_hook(signoff_path.clone(), log_path.clone());
+    let store = Store::spawn(session, tx.clone())
+        .map_err(|e| Failure::internal(format!("cannot start the store worker: {e}")))?;
     let result = TerminalGuard::enter()
         .map_err(|e| format!("cannot open the terminal: {e}"))
         .and_then(|mut guard| {
             let stop = Arc::new(AtomicBool::new(false));
             spawn_input(tx.clone(), stop.clone());
-            spawn_signoff_watch(session.path.clone(), tx.clone(), stop.clone());
             let result = event_loop(
                 &mut guard.terminal,
                 &mut state,
-                &mut session,
+                &store,
                 &runtime,
                 (&tx, &rx),
                 &options.sources,
@@ -500,12 +562,17 @@ pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
             );
             stop.store(true, Ordering::SeqCst);
             if let Some(file) = &position_file {
-                let _ = resume::save(file, &session.path, &state.position());
+                let _ = resume::save(file, &signoff_path, &state.position());
             }
             // Dropping the guard restores the terminal.
             drop(guard);
             result.map_err(|e| format!("the terminal failed: {e}"))
         });
+    // A quit waits in the loop for every save; a failing terminal may leave one waiting.
+    if state.saving.pending > 0 {
+        crate::errln!("readiness: waiting for the last answer to be saved…");
+    }
+    store.finish();
     // The default panic report again, now that the terminal is restored.
     let _ = std::panic::take_hook();
     runtime.shutdown_background();
@@ -524,7 +591,7 @@ pub fn run(mut session: Session, options: Options) -> Result<Outcome, Failure> {
 fn event_loop(
     terminal: &mut Terminal<Backend>,
     state: &mut State,
-    session: &mut Session,
+    store: &Store,
     runtime: &tokio::runtime::Runtime,
     (tx, rx): (&Sender<Msg>, &Receiver<Msg>),
     sources: &SourceArgs,
@@ -536,20 +603,25 @@ fn event_loop(
     let mut last_position = state.position();
     let mut checks: Option<tokio::task::JoinHandle<()>> = None;
     let mut seen_key = false;
-    // The sign-off as this wizard last wrote it, to tell its own saves from others'.
-    let mut own_save = file_stamp(&session.path);
     let tick = Duration::from_millis(100);
     let mut next_tick = Instant::now() + tick;
+    let mut ticking = false;
 
-    terminal.draw(|f| render(state, f))?;
-    let mut queue = VecDeque::from([Msg::Start]);
+    let mut queue = VecDeque::new();
+    draw(terminal, state, &mut queue)?;
+    queue.push_back(Msg::Start);
     loop {
+        if state.ticking() && !ticking {
+            // A save just started waiting: its ticks count from now.
+            next_tick = Instant::now() + tick;
+        }
+        ticking = state.ticking();
         if queue.is_empty() {
-            if state.animating() && Instant::now() >= next_tick {
+            if ticking && Instant::now() >= next_tick {
                 queue.push_back(Msg::Tick);
                 next_tick = Instant::now() + tick;
             } else {
-                let msg = if state.animating() {
+                let msg = if ticking {
                     match rx.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
                         Ok(m) => m,
                         Err(RecvTimeoutError::Timeout) => continue,
@@ -578,12 +650,6 @@ fn event_loop(
                     None => {}
                 }
             }
-            let msg = match msg {
-                // Our own save needs no second reading: its result is already here.
-                Msg::SignoffTouched if file_stamp(&session.path) == own_save => continue,
-                Msg::SignoffTouched => Msg::SignoffOnDisk(reread(session)),
-                other => other,
-            };
             for effect in update(state, msg) {
                 match effect {
                     Effect::Quit => return Ok(()),
@@ -598,29 +664,34 @@ fn event_loop(
                         if let Some(previous) = checks.take() {
                             previous.abort();
                         }
-                        checks = Some(spawn_checks(
-                            runtime,
-                            tx.clone(),
-                            session,
-                            sources,
-                            run,
-                            only,
-                        ));
+                        checks = Some(spawn_checks(runtime, tx.clone(), state, sources, run, only));
                     }
-                    other => {
-                        queue.extend(execute(other, session));
-                        own_save = file_stamp(&session.path);
-                    }
+                    store_effect => store.run(store_effect),
                 }
             }
         }
         let position = state.position();
         if position != last_position {
             if let Some(file) = position_file {
-                let _ = resume::save(file, &session.path, &position);
+                let _ = resume::save(file, &state.config.signoff_path, &position);
             }
             last_position = position;
         }
-        terminal.draw(|f| render(state, f))?;
+        draw(terminal, state, &mut queue)?;
     }
+}
+
+/// Draws a frame. What it measured goes back to `update` (when it changed), so the screens
+/// keep their viewport from the last frame and keys never call render code.
+fn draw(
+    terminal: &mut Terminal<Backend>,
+    state: &State,
+    queue: &mut VecDeque<Msg>,
+) -> std::io::Result<()> {
+    let mut measured = None;
+    terminal.draw(|f| measured = Some(view::draw(state, f)))?;
+    if let Some(viewport) = measured.filter(|v| *v != state.viewport) {
+        queue.push_back(Msg::Layout(viewport));
+    }
+    Ok(())
 }

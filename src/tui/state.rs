@@ -21,6 +21,60 @@ use crate::session::{AnswerError, AnswerInput, contradicts, suggested_expiry, va
 use crate::signoff::{AutoRecord, Mark, SignOff, Status, Target};
 use crate::validity::{self, Freshness};
 
+/// Below this the layout does not fit: a "terminal too small" screen replaces it, and keys
+/// only quit.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// What a frame measured, as the screens need it to page and scroll: recorded from the
+/// last frame drawn ([`Msg::Layout`]), never computed by the update function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Viewport {
+    /// Rows of the body, between the header and the message line.
+    pub body_height: u16,
+    /// The scrolled text drawn under any popup, when there is one.
+    pub text: Option<TextExtent>,
+}
+
+/// The screens that scroll a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scrolled {
+    Detail(String),
+    Review,
+    Help,
+}
+
+/// A scrolled text as drawn: its lines at the width it had, and the rows that show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextExtent {
+    pub of: Scrolled,
+    pub lines: usize,
+    pub height: u16,
+}
+
+impl TextExtent {
+    /// The furthest it scrolls: its last line at the bottom.
+    pub fn max_scroll(&self) -> u16 {
+        u16::try_from(self.lines.saturating_sub(usize::from(self.height))).unwrap_or(u16::MAX)
+    }
+}
+
+impl Viewport {
+    /// How far `of` scrolls, as last drawn. Not drawn yet (its keys came before the frame):
+    /// unbounded, and the [`Msg::Layout`] after the next frame clamps it.
+    pub fn max_scroll(&self, of: &Scrolled) -> u16 {
+        match &self.text {
+            Some(text) if text.of == *of => text.max_scroll(),
+            _ => u16::MAX,
+        }
+    }
+
+    /// Lines a page-up/down moves in lists and text.
+    pub fn page(&self) -> u16 {
+        self.body_height.saturating_sub(3).max(1)
+    }
+}
+
 /// What the wizard is told at start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -69,6 +123,9 @@ pub enum Msg {
     /// Text pasted into the terminal (bracketed paste), delivered whole.
     Paste(String),
     Resize(u16, u16),
+    /// What the last frame measured, when it changed: the runtime feeds it back after
+    /// drawing, so keys page and scroll by it without calling render code.
+    Layout(Viewport),
     /// Animation step, sent only while something animates.
     Tick,
     /// The answer was saved (the new sign-off and whether a signature was removed), or not.
@@ -93,11 +150,9 @@ pub enum Msg {
         run: u64,
         result: Result<Report, ChecksFailed>,
     },
-    /// The sign-off file's modification time or size changed. The runtime reads it, on the
-    /// thread that also saves (so never a stale read), and passes on [`Msg::SignoffOnDisk`].
-    SignoffTouched,
     /// The sign-off as it is on disk after a change (another `readiness`, an editor, a
-    /// `git pull`), or why it no longer reads. Our own saves come back here too, unchanged.
+    /// `git pull`), or why it no longer reads. The runtime's store worker watches the file
+    /// and reads it on the thread that also saves, so a stale read never wins.
     SignoffOnDisk(Result<SignOff, String>),
     /// SIGTERM, SIGHUP or SIGINT: leave, restoring the terminal.
     Signal(String),
@@ -109,6 +164,20 @@ pub struct ChecksFailed {
     pub message: String,
     /// Clusters found when the resource group holds more than one (pick one on Target).
     pub clusters: Vec<String>,
+}
+
+impl Msg {
+    /// The report of a store effect (see [`Effect::is_store`]).
+    fn is_store_result(&self) -> bool {
+        matches!(
+            self,
+            Msg::AnswerSaved { .. }
+                | Msg::TargetSaved(_)
+                | Msg::Signed(_)
+                | Msg::AttestationWritten(_)
+                | Msg::AutoRecorded(_)
+        )
+    }
 }
 
 /// What the runtime does for the update function.
@@ -133,6 +202,43 @@ pub enum Effect {
     /// Hand the terminal back to the shell until the job is continued (Ctrl-Z).
     Suspend,
     Quit,
+}
+
+impl Effect {
+    /// Runs on the runtime's store worker (it may wait for another process's lock) and is
+    /// reported by exactly one message: [`Msg::AnswerSaved`], [`Msg::TargetSaved`],
+    /// [`Msg::Signed`], [`Msg::AttestationWritten`] or [`Msg::AutoRecorded`].
+    pub fn is_store(&self) -> bool {
+        matches!(
+            self,
+            Effect::SaveAnswer { .. }
+                | Effect::SetTarget(_)
+                | Effect::Sign { .. }
+                | Effect::WriteAttestation(_)
+                | Effect::RecordAuto(_)
+        )
+    }
+}
+
+/// Ticks (100 ms each) a store effect may take before the screen says it is waiting.
+const SLOW_SAVE_TICKS: u32 = 3;
+
+/// Store effects sent to the runtime and not reported back yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Saving {
+    pub pending: usize,
+    /// Ticks since a save started waiting (reset when none is pending).
+    pub waited: u32,
+    /// The operator asked to quit: the wizard closes once the last one is reported, so a
+    /// confirmed answer is never lost.
+    pub then_quit: bool,
+}
+
+impl Saving {
+    /// A save has been waiting long enough to say so (another process holds the lock).
+    pub fn slow(&self) -> bool {
+        self.pending > 0 && (self.waited >= SLOW_SAVE_TICKS || self.then_quit)
+    }
 }
 
 /// The automatic checks: the run in progress or the last one.
@@ -420,8 +526,11 @@ pub struct State {
     pub theme: Theme,
     /// The terminal's size (columns, rows).
     pub size: (u16, u16),
+    /// What the last frame measured.
+    pub viewport: Viewport,
     pub screens: Vec<Screen>,
     pub checks: Checks,
+    pub saving: Saving,
     pub message: Option<Message>,
     /// Animation frame.
     pub tick: u64,
@@ -452,8 +561,10 @@ impl State {
             clock,
             config,
             size: (80, 24),
+            viewport: Viewport::default(),
             screens: vec![Screen::Overview { phase: 0 }],
             checks: Checks::default(),
+            saving: Saving::default(),
             message: None,
             tick: 0,
             answered_this_run: 0,
@@ -505,12 +616,18 @@ impl State {
     }
 
     pub fn too_small(&self) -> bool {
-        self.size.0 < super::view::MIN_WIDTH || self.size.1 < super::view::MIN_HEIGHT
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
 
     /// Something moves on screen, so the runtime sends ticks.
     pub fn animating(&self) -> bool {
         self.checks.running
+    }
+
+    /// The runtime sends ticks: something animates, or a save is pending (after a few
+    /// ticks the screen says it is waiting).
+    pub fn ticking(&self) -> bool {
+        self.animating() || self.saving.pending > 0
     }
 
     /// Where the operator is, for resuming: the phase and item of the nearest list or detail.
@@ -1011,14 +1128,56 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // (Ticks and resizes reorder nothing: no need to look.)
     let anchored = !matches!(
         msg,
-        Msg::Key(_) | Msg::Paste(_) | Msg::AnswerSaved { .. } | Msg::Tick | Msg::Resize(..)
+        Msg::Key(_)
+            | Msg::Paste(_)
+            | Msg::AnswerSaved { .. }
+            | Msg::Tick
+            | Msg::Resize(..)
+            | Msg::Layout(_)
     );
     let selection = anchored.then(|| selected_items(state));
-    let effects = dispatch(state, msg);
+    let reported = msg.is_store_result();
+    let mut effects = dispatch(state, msg);
     if let Some(selection) = selection {
         reselect(state, selection);
     }
+    track_saves(state, reported, &mut effects);
     effects
+}
+
+/// Counts the store effects in flight; quitting waits until the last one is reported.
+fn track_saves(state: &mut State, reported: bool, effects: &mut Vec<Effect>) {
+    let saving = &mut state.saving;
+    if reported {
+        saving.pending = saving.pending.saturating_sub(1);
+    }
+    saving.pending += effects.iter().filter(|e| e.is_store()).count();
+    if saving.pending == 0 {
+        saving.waited = 0;
+    }
+    let quit = effects.iter().any(|e| matches!(e, Effect::Quit));
+    if quit && saving.pending > 0 {
+        effects.retain(|e| !matches!(e, Effect::Quit));
+        saving.then_quit = true;
+    } else if saving.then_quit && saving.pending == 0 && !quit {
+        saving.then_quit = false;
+        effects.push(Effect::Quit);
+    }
+}
+
+/// A text scrolled further than its lines reach (keys pressed before its first frame, a
+/// resize, a shorter text) comes back to its last page.
+fn clamp_scroll(state: &mut State) {
+    let viewport = &state.viewport;
+    for screen in &mut state.screens {
+        let (of, scroll) = match screen {
+            Screen::Detail { item, scroll } => (Scrolled::Detail(item.clone()), scroll),
+            Screen::Review { scroll } => (Scrolled::Review, scroll),
+            Screen::Help { scroll } => (Scrolled::Help, scroll),
+            _ => continue,
+        };
+        *scroll = (*scroll).min(viewport.max_scroll(&of));
+    }
 }
 
 /// Pasted text goes into the focused text field as if typed, on one line: a newline in a
@@ -1082,9 +1241,17 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.size = (w, h);
             Vec::new()
         }
+        Msg::Layout(viewport) => {
+            state.viewport = viewport;
+            clamp_scroll(state);
+            Vec::new()
+        }
         Msg::Paste(text) => paste(state, &text),
         Msg::Tick => {
             state.tick = state.tick.wrapping_add(1);
+            if state.saving.pending > 0 {
+                state.saving.waited = state.saving.waited.saturating_add(1);
+            }
             Vec::new()
         }
         Msg::AnswerSaved {
@@ -1156,7 +1323,6 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::SignoffTouched => Vec::new(),
         Msg::SignoffOnDisk(Ok(signoff)) => {
             if signoff != state.signoff {
                 state.signoff = signoff;

@@ -1,5 +1,6 @@
 //! The update function, key by key and screen by screen: messages in, state and effects
-//! checked. No terminal, no tokio, no files.
+//! checked. No terminal, no tokio, no files: after each message a frame is drawn on a
+//! TestBackend and what it measured fed back, as the runtime does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
@@ -101,8 +102,31 @@ fn ctrl(ch: char) -> Msg {
     ev(KeyCode::Char(ch), KeyModifiers::CONTROL)
 }
 
+/// The messages through `update` as one batch, then a frame, as the runtime draws once
+/// it has handled the messages waiting: its measured viewport comes back as
+/// [`Msg::Layout`].
 fn send(s: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
-    msgs.into_iter().flat_map(|m| update(s, m)).collect()
+    if s.viewport == Viewport::default() {
+        // The runtime draws before the first message.
+        frame(s);
+    }
+    let effects = msgs.into_iter().flat_map(|m| update(s, m)).collect();
+    frame(s);
+    effects
+}
+
+fn frame(s: &mut State) {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(s.size.0, s.size.1))
+            .expect("terminal");
+    let mut measured = None;
+    terminal
+        .draw(|f| measured = Some(super::view::draw(s, f)))
+        .expect("draw");
+    if let Some(viewport) = measured.filter(|v| *v != s.viewport) {
+        let effects = update(s, Msg::Layout(viewport));
+        assert!(effects.is_empty(), "a layout starts nothing: {effects:?}");
+    }
 }
 
 /// The run number of the automatic checks the effects start.
@@ -343,6 +367,52 @@ fn after_a_save_the_list_moves_to_the_next_item() {
     let msg = saved("net.private", Status::Fail, &s);
     send(&mut s, [msg]);
     assert_eq!(selected_id(&s), "gov.assessment");
+}
+
+#[test]
+fn a_save_that_takes_long_says_so_and_quitting_waits_for_it() {
+    let mut s = state();
+    send(&mut s, [c(KeyCode::Enter), k('j')]);
+    assert!(!s.ticking());
+    let effects = send(&mut s, [k('p')]);
+    assert!(matches!(effects.as_slice(), [Effect::SaveAnswer { .. }]));
+    assert_eq!(s.saving.pending, 1);
+    assert!(s.ticking(), "ticks count how long the save waits");
+    // Keys go on while it waits.
+    send(&mut s, [k('k')]);
+    assert_eq!(selected_id(&s), "net.private");
+    send(&mut s, [Msg::Tick, Msg::Tick]);
+    assert!(!s.saving.slow());
+    send(&mut s, [Msg::Tick]);
+    assert!(
+        s.saving.slow(),
+        "about 300 ms: the screen says it is waiting"
+    );
+    // Quitting waits for the save and says so at once.
+    assert!(send(&mut s, [k('q')]).is_empty());
+    assert!(s.saving.then_quit && s.saving.slow());
+    let report = saved("gov.assessment", Status::Pass, &s);
+    assert!(is_quit(&send(&mut s, [report])));
+    assert_eq!(s.saving.pending, 0);
+    assert_eq!(s.answered_this_run, 1);
+    assert!(!s.ticking());
+    // A failed save is reported too: nothing is left pending.
+    let mut s = state();
+    send(&mut s, [c(KeyCode::Enter), k('j'), k('p'), k('f')]);
+    assert_eq!(s.saving.pending, 2);
+    let report = saved("gov.assessment", Status::Fail, &s);
+    send(
+        &mut s,
+        [
+            Msg::AnswerSaved {
+                item: "gov.assessment".into(),
+                status: Status::Pass,
+                result: Err("cannot save s.toml: disk full".into()),
+            },
+            report,
+        ],
+    );
+    assert_eq!(s.saving, Saving::default());
 }
 
 #[test]

@@ -239,3 +239,38 @@ fn the_circle_test_sees_a_circle() {
     graph.insert("c".to_string(), Default::default());
     assert_eq!(cycle(&graph), None);
 }
+
+/// Path segments of every `a::b::c` a line names, outside comments.
+fn path_segments(line: &str) -> Vec<String> {
+    let code = line.split("//").next().unwrap_or("");
+    code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|token| token.contains("::"))
+        .flat_map(|token| token.split("::").map(str::to_string))
+        .collect()
+}
+
+/// Update never calls render code (STYLE.md): the wizard's update function and its key
+/// handlers page and scroll by the viewport the last frame recorded, and name nothing in
+/// `tui::view`.
+#[test]
+fn the_wizards_update_and_keys_name_no_render_code() {
+    let tui = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
+    let mut problems = Vec::new();
+    for name in ["state.rs", "keys.rs"] {
+        let file = tui.join(name);
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if path_segments(line).iter().any(|s| s == "view") {
+                problems.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        path_segments("let max = super::view::detail_scroll_max(state, &item);")
+            .contains(&"view".to_string())
+    );
+    assert!(
+        !path_segments("use super::state::ItemsView; // view::x").contains(&"view".to_string())
+    );
+}

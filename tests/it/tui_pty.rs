@@ -150,6 +150,15 @@ impl Pty {
         self.wait_until(&format!("{text:?}"), |s| s.contents().contains(text));
     }
 
+    /// Waits until one line of the screen holds every one of `parts` (a row of a list).
+    fn wait_for_line(&self, what: &str, parts: &[&str]) {
+        self.wait_until(what, |s| {
+            s.contents()
+                .lines()
+                .any(|l| parts.iter().all(|p| l.contains(p)))
+        });
+    }
+
     /// Waits until `text` has been written to the terminal, on whichever screen.
     pub(crate) fn wait_for_output(&self, text: &str) {
         let end = Instant::now() + deadline(15);
@@ -222,11 +231,16 @@ impl Pty {
         self.wait_for("q quit");
     }
 
-    /// From the overview: open the first phase and record pass on its first item.
-    fn pass_the_first_item(&mut self) {
+    /// From the overview: open the first phase, its first item selected.
+    fn open_the_first_phase(&mut self) {
         self.wait_overview();
         self.keys("\r");
         self.wait_for("The API server is private");
+    }
+
+    /// From the overview: open the first phase and record pass on its first item.
+    fn pass_the_first_item(&mut self) {
+        self.open_the_first_phase();
         self.keys("p");
         self.wait_for("Saved ✔ pass for net.private");
     }
@@ -338,11 +352,10 @@ fn an_answer_recorded_by_another_process_shows_up_in_the_open_wizard() {
         .expect("readiness answer runs");
     assert!(status.success());
     pty.wait_for("changed outside this wizard");
-    pty.wait_until("the other answer in the list", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains("✖ fail") && l.contains("A security assessment"))
-    });
+    pty.wait_for_line(
+        "the other answer in the list",
+        &["✖ fail", "A security assessment"],
+    );
     // Both answers are in the file, and the wizard's next save keeps the other one.
     pty.keys("n");
     pty.wait_for("Saved – n/a for gov.assessment");
@@ -355,13 +368,106 @@ fn an_answer_recorded_by_another_process_shows_up_in_the_open_wizard() {
     assert_eq!(saved.items["gov.assessment"].answered_by, "alice");
 }
 
+/// Another `readiness` in the middle of a save, holding the sign-off's lock: the test hook
+/// stalls it after its temporary file is written and before the rename, as a scheduled
+/// `check --record` holds the lock while it writes. Killing it releases the lock.
+struct StalledSave {
+    child: std::process::Child,
+}
+
+impl StalledSave {
+    /// Starts `readiness answer gov.assessment` in `dir` and waits until it holds the lock.
+    fn start(dir: &Path) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_readiness"))
+            .current_dir(dir)
+            .env("READINESS_NOW", common::NOW)
+            .env("READINESS_TEST_STALL_SAVE", "1")
+            .args(["--checklist"])
+            .arg(common::small_checklist())
+            .args(["--signoff", "signoff.toml", "answer", "gov.assessment"])
+            .args(["--status", "fail", "--by", "bob"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the other readiness starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                if line.contains("save stalled before rename") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let stalled = Self { child };
+        rx.recv_timeout(deadline(15))
+            .expect("the other readiness stalls inside its save, holding the lock");
+        stalled
+    }
+
+    /// Kills it: the kernel drops its lock (its half-done save is never renamed).
+    fn release(mut self) {
+        self.child.kill().expect("kill the other readiness");
+        self.child.wait().expect("wait for it");
+    }
+}
+
+impl Drop for StalledSave {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_save_waiting_for_another_readiness_leaves_the_wizard_responsive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::small(dir.path(), &[], &[]);
+    pty.open_the_first_phase();
+    let other = StalledSave::start(dir.path());
+    // The save waits for the lock; meanwhile keys move, open Help and close it.
+    pty.keys("p");
+    pty.keys("j");
+    pty.wait_for_line("the second item selected", &["▸", "A security assessment"]);
+    pty.keys("?");
+    pty.wait_for("show this help");
+    pty.keys("\x1b");
+    pty.wait_until("the list again", |s| {
+        let text = s.contents();
+        !text.contains("show this help") && text.contains("Before deployment · 2 of 2 items")
+    });
+    pty.wait_for("saving… (waiting for another readiness to finish)");
+    assert!(
+        !dir.path().join("signoff.toml").exists(),
+        "nothing is saved while the other readiness holds the lock"
+    );
+    // Quitting waits for the save, and says so.
+    pty.keys("q");
+    pty.wait_for("quits once it is saved");
+    assert!(
+        pty.child.try_wait().expect("try_wait").is_none(),
+        "the wizard waits for its save"
+    );
+    other.release();
+    let status = pty.wait_exit();
+    assert!(status.success(), "exit {status:?}");
+    let saved = pty.signoff();
+    assert_eq!(
+        saved.items["net.private"].status,
+        readiness::signoff::Status::Pass
+    );
+    assert_eq!(saved.items["net.private"].answered_by, "alice");
+    assert!(!saved.items.contains_key("gov.assessment"), "{saved:?}");
+}
+
 #[test]
 fn a_multi_line_paste_lands_in_the_note_without_submitting_the_form() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut pty = Pty::small(dir.path(), &[], &[]);
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
+    pty.open_the_first_phase();
     pty.keys("e");
     pty.wait_for("Answer · net.private");
     assert!(
@@ -396,27 +502,15 @@ fn reopening_resumes_on_the_same_phase_and_item() {
         pty.keys("j\r");
         pty.wait_for("During operation · 2 of 2 items");
         pty.keys("j");
-        pty.wait_until("the second item selected", |s| {
-            s.contents()
-                .lines()
-                .any(|l| l.contains('▸') && l.contains("default-deny"))
-        });
+        pty.wait_for_line("the second item selected", &["▸", "default-deny"]);
         pty.quit();
     }
     let mut pty = Pty::small(dir.path(), &[], &[]);
     pty.wait_for("During operation · 2 of 2 items");
-    pty.wait_until("the same item selected", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains('▸') && l.contains("default-deny"))
-    });
+    pty.wait_for_line("the same item selected", &["▸", "default-deny"]);
     // Esc goes back to the overview, on the same phase.
     pty.keys("\x1b");
-    pty.wait_until("the overview on During operation", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains("▸ During operation"))
-    });
+    pty.wait_for_line("the overview on During operation", &["▸ During operation"]);
     pty.quit();
 }
 
@@ -440,9 +534,7 @@ fn a_corrupt_position_file_starts_at_the_overview() {
 fn killing_the_process_keeps_every_confirmed_answer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut pty = Pty::small(dir.path(), &[], &[]);
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
+    pty.open_the_first_phase();
     pty.keys("p");
     pty.wait_for("Saved ✔ pass for net.private");
     // The selection moved on to the next item.
@@ -516,9 +608,7 @@ fn colour_params(raw: &[u8]) -> Vec<u32> {
 /// Opens the items, answers, opens the detail, the filter, the help and the answer form,
 /// then quits: a tour that draws every kind of styled text.
 fn tour(pty: &mut Pty) {
-    pty.wait_overview();
-    pty.keys("\r");
-    pty.wait_for("The API server is private");
+    pty.open_the_first_phase();
     pty.keys("p");
     pty.wait_for("Saved ✔ pass");
     pty.keys("/");
@@ -811,11 +901,10 @@ fn a_quarterly_rerun_opens_on_the_lapsed_answer_and_revisit_offers_the_rest() {
     // With --revisit, the carried answer is offered again too (the wizard reopens on the
     // list it was left on).
     let mut pty = Pty::small(dir.path(), &["--revisit"], &[]);
-    pty.wait_until("the carried answer offered for revisiting", |s| {
-        s.contents()
-            .lines()
-            .any(|l| l.contains('▸') && l.contains("↻ revisit") && l.contains("Audit logs"))
-    });
+    pty.wait_for_line(
+        "the carried answer offered for revisiting",
+        &["▸", "↻ revisit", "Audit logs"],
+    );
     pty.quit();
 }
 

@@ -1,6 +1,7 @@
 //! Rendering: a pure function of the [`State`]. Nothing here reads files, the clock or the
-//! environment. Layout uses `Layout` constraints; scroll limits come from the same line
-//! builders the screens draw, so the update function and the screen agree.
+//! environment. Layout uses `Layout` constraints. Each frame says what it measured (a
+//! [`Viewport`]: the body's height, the scrolled text's lines), which the runtime feeds
+//! back to the update function: keys page and scroll by it, and never call in here.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
@@ -9,7 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::keymap;
-use super::state::{ItemCheck, ItemsView, Screen, State, Tone};
+use super::state::{ItemCheck, ItemsView, Screen, Scrolled, State, TextExtent, Tone, Viewport};
+pub use super::state::{MIN_HEIGHT, MIN_WIDTH};
 use crate::attest::format_time;
 use crate::checklist::{Item, Phase};
 use crate::engine::{AutoStatus, CheckStatus};
@@ -20,9 +22,6 @@ use crate::validity::Freshness;
 mod forms;
 use forms::{answer_form, pick, search, sign_form, target};
 
-/// Below this the layout does not fit: a "terminal too small" screen replaces it.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
 /// From this width lists show the selected item's detail beside them.
 const WIDE: u16 = 110;
 
@@ -58,29 +57,46 @@ fn framed_body(state: &State) -> Rect {
     Block::bordered().inner(layout(size_rect(state))[1])
 }
 
-fn scroll_max(lines: usize, height: u16) -> u16 {
-    u16::try_from(lines.saturating_sub(usize::from(height))).unwrap_or(u16::MAX)
+/// How far a text scrolls in a frame at the state's terminal size, computed afresh: what
+/// the next frame will measure (the tests check the keys against it).
+fn max_scroll_at_size(state: &State, of: Scrolled, lines: impl FnOnce(u16) -> usize) -> u16 {
+    let inner = framed_body(state);
+    TextExtent {
+        of,
+        lines: lines(inner.width),
+        height: inner.height,
+    }
+    .max_scroll()
 }
 
 pub fn detail_scroll_max(state: &State, item_id: &str) -> u16 {
-    let inner = framed_body(state);
     state.checklist.item(item_id).map_or(0, |item| {
-        scroll_max(detail_lines(state, item, inner.width).len(), inner.height)
+        max_scroll_at_size(state, Scrolled::Detail(item.id.clone()), |width| {
+            detail_lines(state, item, width).len()
+        })
     })
 }
 
 pub fn review_scroll_max(state: &State) -> u16 {
-    let inner = framed_body(state);
-    scroll_max(review_lines(state, inner.width).len(), inner.height)
+    max_scroll_at_size(state, Scrolled::Review, |width| {
+        review_lines(state, width).len()
+    })
 }
 
 pub fn help_scroll_max(state: &State) -> u16 {
-    let inner = framed_body(state);
-    scroll_max(help_lines(state, inner.width).len(), inner.height)
+    max_scroll_at_size(state, Scrolled::Help, |width| {
+        help_lines(state, width).len()
+    })
 }
 
 /// Draws the whole screen.
 pub fn render(state: &State, frame: &mut Frame) {
+    let _ = draw(state, frame);
+}
+
+/// Draws the whole screen and says what it measured, for the runtime to feed back
+/// ([`Msg::Layout`](super::state::Msg::Layout)).
+pub fn draw(state: &State, frame: &mut Frame) -> Viewport {
     assert!(
         !state.panic_in_render,
         "test hook: a forced panic while drawing"
@@ -89,7 +105,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let cursor = too_small(state, frame, area);
         frame.set_cursor_position(cursor);
-        return;
+        return Viewport::default();
     }
     let [header, body, message, hints] = layout(area);
     draw_header(state, frame, header);
@@ -99,17 +115,23 @@ pub fn render(state: &State, frame: &mut Frame) {
         .rposition(|s| !s.is_popup())
         .unwrap_or(0);
     let mut cursor = Position::new(body.x, body.y);
+    let mut text = None;
     for (n, screen) in state.screens.iter().enumerate().skip(base) {
-        let at = if n == base {
-            draw_screen(state, screen, frame, body)
+        cursor = if n == base {
+            let (at, extent) = draw_screen(state, screen, frame, body);
+            text = extent;
+            at
         } else {
             draw_popup(state, screen, frame, body)
         };
-        cursor = at;
     }
     draw_message(state, frame, message);
     draw_hints(state, frame, hints);
     frame.set_cursor_position(cursor);
+    Viewport {
+        body_height: body.height,
+        text,
+    }
 }
 
 fn too_small(state: &State, frame: &mut Frame, area: Rect) -> Position {
@@ -191,6 +213,22 @@ fn checks_summary(state: &State) -> String {
 
 fn draw_message(state: &State, frame: &mut Frame, area: Rect) {
     let t = state.theme;
+    if state.saving.slow() {
+        let then = if state.saving.then_quit {
+            " the wizard quits once it is saved"
+        } else {
+            ""
+        };
+        let text = format!(
+            " {} saving…{then} (waiting for another readiness to finish)",
+            spinner(state)
+        );
+        frame.render_widget(
+            Paragraph::new(Line::styled(truncate(&text, area.width), t.warning())),
+            area,
+        );
+        return;
+    }
     let Some(m) = &state.message else { return };
     let (glyph, style) = match m.tone {
         Tone::Info => ("", Style::new()),
@@ -233,29 +271,40 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_screen(state: &State, screen: &Screen, frame: &mut Frame, area: Rect) -> Position {
+/// Draws a full screen; a scrolled text says how long it is.
+fn draw_screen(
+    state: &State,
+    screen: &Screen,
+    frame: &mut Frame,
+    area: Rect,
+) -> (Position, Option<TextExtent>) {
+    let plain = |at| (at, None);
+    let text = |(at, extent)| (at, Some(extent));
     match screen {
-        Screen::Overview { phase } => overview(state, *phase, frame, area),
-        Screen::Items(view) => items(state, view, frame, area),
-        Screen::Detail { item, scroll } => detail(state, item, *scroll, frame, area),
-        Screen::Target(form) => target(state, form, frame, area),
-        Screen::Review { scroll } => scrolled(
+        Screen::Overview { phase } => plain(overview(state, *phase, frame, area)),
+        Screen::Items(view) => plain(items(state, view, frame, area)),
+        Screen::Detail { item, scroll } => match state.checklist.item(item) {
+            Some(item) => text(detail(state, item, *scroll, frame, area)),
+            None => plain(Position::new(area.x, area.y)),
+        },
+        Screen::Target(form) => plain(target(state, form, frame, area)),
+        Screen::Review { scroll } => text(scrolled(
             frame,
             area,
-            " Review and sign ",
+            (" Review and sign ", Scrolled::Review),
             review_lines(state, Block::bordered().inner(area).width),
             *scroll,
-        ),
-        Screen::Help { scroll } => scrolled(
+        )),
+        Screen::Help { scroll } => text(scrolled(
             frame,
             area,
-            " Help ",
+            (" Help ", Scrolled::Help),
             help_lines(state, Block::bordered().inner(area).width),
             *scroll,
-        ),
+        )),
         // Popups without a screen below (not reachable): draw them on the body.
         Screen::Answer(_) | Screen::Sign(_) | Screen::Pick(_) | Screen::Search { .. } => {
-            draw_popup(state, screen, frame, area)
+            plain(draw_popup(state, screen, frame, area))
         }
     }
 }
@@ -266,23 +315,28 @@ fn draw_popup(state: &State, screen: &Screen, frame: &mut Frame, area: Rect) -> 
         Screen::Sign(form) => sign_form(state, form, frame, area),
         Screen::Pick(picker) => pick(state, picker, frame, area),
         Screen::Search { query, .. } => search(state, query, frame, area),
-        other => draw_screen(state, other, frame, area),
+        other => draw_screen(state, other, frame, area).0,
     }
 }
 
-/// A bordered block of pre-wrapped lines, scrolled.
+/// A bordered block of pre-wrapped lines, scrolled; says how far it scrolls.
 fn scrolled(
     frame: &mut Frame,
     area: Rect,
-    title: &str,
+    (title, of): (&str, Scrolled),
     lines: Vec<Line<'static>>,
     scroll: u16,
-) -> Position {
+) -> (Position, TextExtent) {
     let block = Block::bordered().title(title.to_string());
     let inner = block.inner(area);
-    let scroll = scroll.min(scroll_max(lines.len(), inner.height));
+    let extent = TextExtent {
+        of,
+        lines: lines.len(),
+        height: inner.height,
+    };
+    let scroll = scroll.min(extent.max_scroll());
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
-    Position::new(inner.x, inner.y)
+    (Position::new(inner.x, inner.y), extent)
 }
 
 // ── Overview ────────────────────────────────────────────────────────────────────────────
@@ -648,10 +702,13 @@ fn items(state: &State, view: &ItemsView, frame: &mut Frame, area: Rect) -> Posi
 
 // ── Item detail ─────────────────────────────────────────────────────────────────────────
 
-fn detail(state: &State, item_id: &str, scroll: u16, frame: &mut Frame, area: Rect) -> Position {
-    let Some(item) = state.checklist.item(item_id) else {
-        return Position::new(area.x, area.y);
-    };
+fn detail(
+    state: &State,
+    item: &Item,
+    scroll: u16,
+    frame: &mut Frame,
+    area: Rect,
+) -> (Position, TextExtent) {
     let in_phase: Vec<&Item> = state.checklist.items_in(item.phase).collect();
     let at = in_phase.iter().position(|i| i.id == item.id).unwrap_or(0) + 1;
     let title = format!(
@@ -664,7 +721,7 @@ fn detail(state: &State, item_id: &str, scroll: u16, frame: &mut Frame, area: Re
     scrolled(
         frame,
         area,
-        &title,
+        (&title, Scrolled::Detail(item.id.clone())),
         detail_lines(state, item, width),
         scroll,
     )
