@@ -455,6 +455,16 @@ pub fn consistency_problems(checklist: &Checklist, signoff: &SignOff) -> Vec<Str
     problems
 }
 
+/// Evidence as the operator types it in either wizard: `a, b ,c` → `["a", "b", "c"]`,
+/// dropping empty entries.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// When the sign-off was answered against another checklist than the one loaded: why.
 pub fn other_checklist(checklist: &Checklist, signoff: &SignOff) -> Option<String> {
     (signoff.checklist.id != checklist.id).then(|| {

@@ -24,6 +24,39 @@ pub enum AttestError {
     Template { name: String, detail: String },
 }
 
+/// Why [`write`] wrote no attestation.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Render(#[from] AttestError),
+    #[error("cannot write the attestation to {}: {source}", .path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What both wizards' "write the attestation" does: renders the built-in attestation of the
+/// sign-off at `signoff_path` (over the file's exact bytes, which `verify` will hash) and
+/// writes it atomically to `path`.
+pub fn write(
+    checklist: &crate::checklist::Checklist,
+    signoff_path: &std::path::Path,
+    signoff: &crate::signoff::SignOff,
+    now: jiff::Timestamp,
+    path: &std::path::Path,
+) -> Result<(), WriteError> {
+    let text =
+        crate::fsread::read_text(signoff_path, crate::fsread::MAX_SIGNOFF).unwrap_or_default();
+    let markdown = attest(checklist, &text, signoff, now, None, None)?;
+    crate::signoff::store::write_atomic(path, markdown.as_bytes()).map_err(|source| {
+        WriteError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

@@ -7,9 +7,7 @@ mod wizard;
 
 pub use card::{CardParts, item_card, wrap_for_terminal};
 pub use inquire_prompter::InquirePrompter;
-pub use wizard::{
-    RunChecks, WizardEnd, WizardError, WizardOptions, run, split_list, write_attestation,
-};
+pub use wizard::{RunChecks, WizardEnd, WizardError, WizardOptions, run};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PromptError {

@@ -47,12 +47,7 @@ pub enum WizardError {
     #[error("{0}")]
     Prompt(String),
     #[error(transparent)]
-    Attest(#[from] crate::attest::AttestError),
-    #[error("cannot write the attestation to {path}: {source}")]
-    WriteAttestation {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Attest(#[from] crate::attest::WriteError),
 }
 
 /// What a step of the flow produced: go on, or stop because the operator asked to.
@@ -162,7 +157,7 @@ pub fn run(
             ),
             stopped(answered)
         );
-        input.evidence = split_list(&evidence);
+        input.evidence = crate::session::split_list(&evidence);
         if let Some(auto) = auto.filter(|a| contradicts(*a, status)) {
             let old = previous
                 .as_ref()
@@ -237,7 +232,13 @@ pub fn run(
         stopped(answered)
     );
     let attestation = if write {
-        write_attestation(session, &opts.attestation_path)?;
+        crate::attest::write(
+            &session.checklist,
+            &session.path,
+            &session.signoff,
+            session.clock.now(),
+            &opts.attestation_path,
+        )?;
         p.say(&format!(
             "Attestation written to {}.",
             opts.attestation_path.display()
@@ -456,33 +457,4 @@ fn ask_sign(
             Err(e) => return Err(PromptError::Failed(e.to_string())),
         }
     }
-}
-
-/// Renders the attestation from the sign-off as saved and writes it atomically.
-pub fn write_attestation(session: &Session, path: &std::path::Path) -> Result<(), WizardError> {
-    let text =
-        crate::fsread::read_text(&session.path, crate::fsread::MAX_SIGNOFF).unwrap_or_default();
-    let markdown = crate::attest::attest(
-        &session.checklist,
-        &text,
-        &session.signoff,
-        session.clock.now(),
-        None,
-        None,
-    )?;
-    crate::signoff::store::write_atomic(path, markdown.as_bytes()).map_err(|source| {
-        WizardError::WriteAttestation {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
-}
-
-/// `a, b ,c` → `["a", "b", "c"]`, dropping empty entries.
-pub fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
 }

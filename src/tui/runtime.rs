@@ -474,9 +474,15 @@ fn execute(effect: Effect, session: &mut Session) -> Option<Msg> {
                 .map_err(|e| e.to_string()),
         )),
         Effect::WriteAttestation(path) => Some(Msg::AttestationWritten(
-            crate::plain::write_attestation(session, &path)
-                .map(|()| std::path::absolute(&path).unwrap_or(path))
-                .map_err(|e| e.to_string()),
+            crate::attest::write(
+                &session.checklist,
+                &session.path,
+                &session.signoff,
+                session.clock.now(),
+                &path,
+            )
+            .map(|()| std::path::absolute(&path).unwrap_or(path))
+            .map_err(|e| e.to_string()),
         )),
         Effect::RecordAuto(records) => Some(Msg::AutoRecorded(
             session

@@ -911,7 +911,7 @@ pub(super) fn submit_answer(state: &State, form: &mut AnswerForm) -> Vec<Effect>
     let input = AnswerInput {
         status: Some(form.status),
         note: form.note.value.clone(),
-        evidence: crate::plain::split_list(&form.evidence.value),
+        evidence: crate::session::split_list(&form.evidence.value),
         justification: risk.then(|| form.justification.value.clone()),
         expires,
         by: state.config.author.clone(),
