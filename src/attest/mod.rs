@@ -24,7 +24,7 @@ pub enum AttestError {
     Template { name: String, detail: String },
 }
 
-/// Why [`write`] wrote no attestation.
+/// Why [`write()`] wrote no attestation.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error(transparent)]

@@ -5,111 +5,14 @@ use std::io::IsTerminal;
 use serde_json::json;
 
 use crate::checklist::{Checklist, Phase};
-use crate::cli::{CheckArgs, Global, OutputFormat, SourceArgs};
-use crate::engine::{self, ArmTarget, AutoStatus, CheckStatus, Progress, Report, SourceConfig};
+use crate::cli::{CheckArgs, Global, OutputFormat};
+use crate::engine::{self, AutoStatus, CheckStatus, Progress, Report, SourceConfig};
 use crate::exit::{Exit, Failure};
 use crate::session::Session;
 use crate::signoff::{self, Target};
-use crate::sources::azure::discovery::TargetHints;
-use crate::sources::azure::{AuthMode, ReadLimits};
 use crate::term;
 
 use super::{clock, load_checklist};
-
-/// Turns the flags (and what the sign-off remembers) into the run's sources.
-pub async fn source_config(
-    args: &SourceArgs,
-    remembered: &Target,
-) -> Result<SourceConfig, Failure> {
-    let mut config = SourceConfig {
-        evidence_dir: args.evidence_dir.clone(),
-        terraform_dirs: args.terraform_dirs.clone(),
-        var_files: args.var_files.clone(),
-        ..SourceConfig::default()
-    };
-    for dir in &args.terraform_dirs {
-        if !dir.is_dir() {
-            return Err(Failure::usage(format!(
-                "--terraform-dir {}: not a directory",
-                dir.display()
-            )));
-        }
-    }
-    for file in &args.var_files {
-        match std::fs::metadata(file) {
-            Ok(meta) if meta.is_file() => {}
-            Ok(meta) => {
-                return Err(Failure::usage(format!(
-                    "--var-file {}: it is {}, not a regular file; readiness reads only regular files",
-                    file.display(),
-                    crate::fsread::kind_of(meta.file_type())
-                )));
-            }
-            Err(_) => {
-                return Err(Failure::usage(format!(
-                    "--var-file {}: no such file",
-                    file.display()
-                )));
-            }
-        }
-    }
-    if let Some(dir) = &args.evidence_dir {
-        if !dir.is_dir() {
-            return Err(Failure::usage(format!(
-                "--evidence-dir {}: not a directory",
-                dir.display()
-            )));
-        }
-        return Ok(config);
-    }
-    if args.offline {
-        config.arm_skipped_because = Some("Azure is not read in this run (--offline)".to_string());
-        return Ok(config);
-    }
-    let options = args.azure.arm_options(ReadLimits::CHECK)?;
-    let env_subscription = std::env::var("AZURE_SUBSCRIPTION_ID")
-        .ok()
-        .filter(|s| !s.trim().is_empty());
-    let mut subscription = args
-        .subscription
-        .clone()
-        .or(env_subscription)
-        .or_else(|| remembered.subscription.clone());
-    if subscription.is_none() && args.azure.auth != AuthMode::None {
-        subscription = crate::sources::azure::discovery::az_current_subscription().await;
-    }
-    let resource_group = args
-        .resource_group
-        .clone()
-        .or_else(|| remembered.resource_group.clone());
-    let (Some(subscription), Some(resource_group)) = (subscription, resource_group) else {
-        config.arm_skipped_because = Some(
-            "no Azure target: pass --subscription and --resource-group (or set them with `readiness target`)".to_string(),
-        );
-        return Ok(config);
-    };
-    let hints = TargetHints {
-        subscription: Some(subscription.clone()),
-        resource_group: Some(resource_group.clone()),
-        cluster: args.cluster.clone().or_else(|| remembered.cluster.clone()),
-        key_vault: args
-            .key_vault
-            .clone()
-            .or_else(|| remembered.key_vault.clone()),
-        registry: args
-            .registry
-            .clone()
-            .or_else(|| remembered.registry.clone()),
-        identities: args.identities.clone(),
-    };
-    config.arm = Some(ArmTarget {
-        options,
-        subscription,
-        resource_group,
-        hints,
-    });
-    Ok(config)
-}
 
 /// Runs the engine on a fresh runtime, with progress on stderr when it is a terminal.
 pub fn run_engine(
@@ -179,7 +82,7 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
             .enable_all()
             .build()
             .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))?;
-        runtime.block_on(source_config(&args.sources, &remembered))?
+        runtime.block_on(engine::configure(&(&args.sources).into(), &remembered))?
     };
     if let Some(why) = &config.arm_skipped_because
         && config.evidence_dir.is_none()

@@ -113,7 +113,7 @@ fn failure(e: FleetError) -> Failure {
 
 pub fn fleet(g: &Global, args: &FleetArgs) -> Result<Exit, Failure> {
     let checklist = Arc::new(load_checklist(g.checklist.as_deref())?);
-    let arm = args.azure.arm_options(ReadLimits::FLEET)?;
+    let arm = crate::engine::AzureSpec::from(&args.azure).options(ReadLimits::FLEET)?;
     let scope = scope(args)?;
     if let Some(dir) = &args.output
         && dir.exists()

@@ -16,7 +16,7 @@ pub use signatures::approve;
 
 pub use quarterly::{diff, status};
 
-pub use check::{check, report_json, run_engine, source_config};
+pub use check::{check, report_json, run_engine};
 pub use fleet::fleet;
 
 use crate::attest;
@@ -77,7 +77,7 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
         let options = crate::tui::Options {
             author: author(args.by.as_deref())?,
             attestation_path: args.attestation.clone(),
-            sources: args.sources.clone(),
+            sources: (&args.sources).into(),
             color: args.color,
             revisit: args.revisit,
         };
@@ -93,15 +93,15 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<Exit, Failure> {
         return Ok(Exit::Ok);
     }
     let checklist = session.checklist.clone();
-    let sources = args.sources.clone();
+    let sources = crate::engine::SourceSpec::from(&args.sources);
     let checks = move |target: &crate::signoff::Target| -> Result<crate::engine::Report, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
         let config = runtime
-            .block_on(source_config(&sources, target))
-            .map_err(|f| f.message)?;
+            .block_on(crate::engine::configure(&sources, target))
+            .map_err(|e| e.to_string())?;
         run_engine(&checklist, &config, sources.azure.timeout).map_err(|f| f.message)
     };
     let options = WizardOptions {

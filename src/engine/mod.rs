@@ -5,8 +5,10 @@
 //! of reads. A failing document makes only its own checks `error`.
 
 mod evaluate;
+mod spec;
 
 pub use evaluate::{evaluate, evaluate_item};
+pub use spec::{AzureSpec, SourceSpec, SpecError, configure};
 // The verdict types are the crate's bottom layer; re-exported for the engine's callers.
 pub use crate::verdict::{
     AutoStatus, CheckResult, CheckStatus, ItemResult, Summary, Tally, item_status, summarize,

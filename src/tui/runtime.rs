@@ -27,7 +27,6 @@ use super::state::{ChecksFailed, Config, Effect, Msg, State, TestPanic, update};
 use super::theme::ColorChoice;
 use super::view;
 use crate::checklist::Checklist;
-use crate::cli::SourceArgs;
 use crate::engine::{self, EngineError, RunError};
 use crate::exit::Failure;
 use crate::session::Session;
@@ -38,7 +37,7 @@ use crate::sources::azure::discovery::DiscoveryError;
 pub struct Options {
     pub author: String,
     pub attestation_path: PathBuf,
-    pub sources: SourceArgs,
+    pub sources: engine::SourceSpec,
     pub color: ColorChoice,
     /// `--revisit`: carried answers are offered for review too.
     pub revisit: bool,
@@ -309,7 +308,7 @@ fn spawn_checks(
     runtime: &tokio::runtime::Runtime,
     tx: Sender<Msg>,
     state: &State,
-    sources: &SourceArgs,
+    sources: &engine::SourceSpec,
     run: u64,
     only: Option<String>,
 ) -> tokio::task::JoinHandle<()> {
@@ -321,13 +320,13 @@ fn spawn_checks(
     let sources = sources.clone();
     let now = state.clock.now();
     runtime.spawn(async move {
-        let config = match crate::commands::source_config(&sources, &target).await {
+        let config = match engine::configure(&sources, &target).await {
             Ok(c) => c,
-            Err(f) => {
+            Err(e) => {
                 let _ = tx.send(Msg::ChecksDone {
                     run,
                     result: Err(ChecksFailed {
-                        message: f.message,
+                        message: e.to_string(),
                         clusters: Vec::new(),
                     }),
                 });
@@ -600,7 +599,7 @@ fn event_loop(
     store: &Store,
     runtime: &tokio::runtime::Runtime,
     (tx, rx): (&Sender<Msg>, &Receiver<Msg>),
-    sources: &SourceArgs,
+    sources: &engine::SourceSpec,
     position_file: Option<&Path>,
 ) -> std::io::Result<()> {
     let size = terminal.size()?;
