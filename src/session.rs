@@ -176,6 +176,46 @@ pub fn check_expiry(checklist: &Checklist, expires: Date, today: Date) -> Result
 
 /// The expiry date a risk-acceptance form starts on: the previous one while it is still
 /// ahead, else 90 days out (or the checklist's maximum when that is shorter).
+/// An answer as both wizards open it: the previous answer's status and texts, else what the
+/// automatic result suggests (a failing check starts the answer as a fail, anything else as
+/// a pass), and the suggested risk-acceptance expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerDraft {
+    pub status: Status,
+    pub note: String,
+    /// Evidence as it is typed: links or paths separated by commas ([`split_list`]).
+    pub evidence: String,
+    pub override_reason: String,
+    pub justification: String,
+    pub expires: String,
+    /// The automatic result the answer is weighed against.
+    pub auto: Option<AutoStatus>,
+}
+
+impl AnswerDraft {
+    pub fn start(
+        checklist: &Checklist,
+        previous: Option<&Answer>,
+        auto: Option<AutoStatus>,
+        today: Date,
+    ) -> Self {
+        let status = previous.map(|a| a.status).unwrap_or(match auto {
+            Some(AutoStatus::Fail) => Status::Fail,
+            _ => Status::Pass,
+        });
+        let text = |f: fn(&Answer) -> Option<String>| previous.and_then(f).unwrap_or_default();
+        AnswerDraft {
+            status,
+            note: text(|a| Some(a.note.clone())),
+            evidence: text(|a| Some(a.evidence.join(", "))),
+            override_reason: text(|a| a.override_reason.clone()),
+            justification: text(|a| a.justification.clone()),
+            expires: suggested_expiry(checklist, previous, today),
+            auto,
+        }
+    }
+}
+
 pub fn suggested_expiry(checklist: &Checklist, previous: Option<&Answer>, today: Date) -> String {
     let max = checklist.max_risk_acceptance_days;
     previous

@@ -7,7 +7,6 @@ use jiff::civil::Date;
 
 use super::{PromptError, Prompter};
 use crate::checklist::Item;
-use crate::engine::AutoStatus;
 use crate::session::{
     AnswerInput, Session, SessionError, check_expiry, contradicts, suggested_expiry,
 };
@@ -116,11 +115,16 @@ pub fn run(
         let previous = session.signoff.items.get(&item.id).cloned();
         let auto = session.signoff.auto.get(&item.id).map(|r| r.status);
         // Start on the previous answer, else on what the automatic check found.
-        let start = match (&previous, auto) {
-            (Some(a), _) => Status::ALL.iter().position(|s| *s == a.status).unwrap_or(0),
-            (None, Some(AutoStatus::Fail)) => 1,
-            _ => 0,
-        };
+        let draft = crate::session::AnswerDraft::start(
+            &session.checklist,
+            previous.as_ref(),
+            auto,
+            session.clock.today(),
+        );
+        let start = Status::ALL
+            .iter()
+            .position(|s| *s == draft.status)
+            .unwrap_or(0);
         let choices: Vec<String> = STATUS_CHOICES.iter().map(|s| s.to_string()).collect();
         let choice = go!(p.select("Status", &choices, start), stopped(answered));
         let status = match choice {
@@ -133,36 +137,25 @@ pub fn run(
             by: opts.author.clone(),
             ..AnswerInput::default()
         };
-        let old_note = previous
-            .as_ref()
-            .map(|a| a.note.clone())
-            .unwrap_or_default();
         input.note = go!(
             p.text(
                 "Note (optional)",
-                &old_note,
+                &draft.note,
                 Some("what you observed or decided")
             ),
             stopped(answered)
         );
-        let old_evidence = previous
-            .as_ref()
-            .map(|a| a.evidence.join(", "))
-            .unwrap_or_default();
         let evidence = go!(
             p.text(
                 "Evidence (optional)",
-                &old_evidence,
+                &draft.evidence,
                 Some("links or paths, separated by commas")
             ),
             stopped(answered)
         );
         input.evidence = crate::session::split_list(&evidence);
         if let Some(auto) = auto.filter(|a| contradicts(*a, status)) {
-            let old = previous
-                .as_ref()
-                .and_then(|a| a.override_reason.clone())
-                .unwrap_or_default();
+            let old = draft.override_reason.clone();
             let question = format!(
                 "The automatic check says {}; why is the answer {}? (required)",
                 auto.label(),

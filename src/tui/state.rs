@@ -17,7 +17,7 @@ use super::theme::Theme;
 use crate::checklist::{Checklist, DocumentSource, Item, Phase};
 use crate::clock::Clock;
 use crate::engine::{AutoStatus, CheckStatus, ItemResult, Progress, Report, Summary};
-use crate::session::{AnswerError, AnswerInput, contradicts, suggested_expiry, validate_answer};
+use crate::session::{AnswerError, AnswerInput, contradicts, validate_answer};
 use crate::signoff::{AutoRecord, Mark, SignOff, Status, Target};
 use crate::validity::{self, Freshness};
 
@@ -841,36 +841,23 @@ impl State {
         status: Option<Status>,
         focus: AnswerField,
     ) -> AnswerForm {
-        let previous = self.signoff.items.get(&item.id);
-        let auto = self.auto_status(item);
-        let status =
-            status
-                .or(previous.map(|a| a.status))
-                .unwrap_or(if auto == Some(AutoStatus::Fail) {
-                    Status::Fail
-                } else {
-                    Status::Pass
-                });
-        let expires = suggested_expiry(&self.checklist, previous, self.clock.today());
+        let draft = crate::session::AnswerDraft::start(
+            &self.checklist,
+            self.signoff.items.get(&item.id),
+            self.auto_status(item),
+            self.clock.today(),
+        );
         let mut form = AnswerForm {
             item: item.id.clone(),
-            status,
-            note: TextField::new(previous.map(|a| a.note.clone()).unwrap_or_default()),
-            evidence: TextField::new(previous.map(|a| a.evidence.join(", ")).unwrap_or_default()),
-            override_reason: TextField::new(
-                previous
-                    .and_then(|a| a.override_reason.clone())
-                    .unwrap_or_default(),
-            ),
-            justification: TextField::new(
-                previous
-                    .and_then(|a| a.justification.clone())
-                    .unwrap_or_default(),
-            ),
-            expires: TextField::new(expires),
+            status: status.unwrap_or(draft.status),
+            note: TextField::new(draft.note),
+            evidence: TextField::new(draft.evidence),
+            override_reason: TextField::new(draft.override_reason),
+            justification: TextField::new(draft.justification),
+            expires: TextField::new(draft.expires),
             focus,
             error: None,
-            auto,
+            auto: draft.auto,
         };
         if !form.fields().contains(&form.focus) {
             form.focus = AnswerField::Status;
