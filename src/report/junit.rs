@@ -205,17 +205,16 @@ fn testcase(xml: &mut Xml, inputs: Inputs<'_>, item: &ItemResult) -> std::io::Re
                 .map(failure_text)
                 .collect::<Vec<_>>()
                 .join(" ");
-            let mut body = format!("{title}\n");
-            for c in checks_in(item, CheckStatus::Fail) {
-                body.push_str(&format!(
-                    "\n{}\n  source: {}\n  resource: {}\n  expected: {}\n  observed: {}\n",
+            let body = body(title, item, CheckStatus::Fail, |c| {
+                format!(
+                    "{}\n  source: {}\n  resource: {}\n  expected: {}\n  observed: {}",
                     c.explain,
                     c.source,
                     c.resource,
                     c.expect,
                     compact(&c.observed)
-                ));
-            }
+                )
+            });
             xml.element("failure", &[("message", &message), ("type", "fail")], &body)?;
         }
         AutoStatus::Error => {
@@ -225,15 +224,10 @@ fn testcase(xml: &mut Xml, inputs: Inputs<'_>, item: &ItemResult) -> std::io::Re
             let message = causes
                 .first()
                 .map_or("error", |c| c.lines().next().unwrap_or(c));
-            let mut body = format!("{title}\n");
-            for c in checks_in(item, CheckStatus::Error) {
-                body.push_str(&format!(
-                    "\n{} {}\n  {}\n",
-                    c.source,
-                    c.resource,
-                    c.cause.as_deref().unwrap_or("error")
-                ));
-            }
+            let body = body(title, item, CheckStatus::Error, |c| {
+                let cause = c.cause.as_deref().unwrap_or("error");
+                format!("{} {}\n  {cause}", c.source, c.resource)
+            });
             xml.element("error", &[("message", message), ("type", "error")], &body)?;
         }
         _ => {
@@ -248,6 +242,20 @@ fn testcase(xml: &mut Xml, inputs: Inputs<'_>, item: &ItemResult) -> std::io::Re
         }
     }
     xml.close("testcase")
+}
+
+/// A failure's or error's text: the item's title, then a paragraph per check in `status`.
+fn body(
+    title: &str,
+    item: &ItemResult,
+    status: CheckStatus,
+    paragraph: impl Fn(&crate::verdict::CheckResult) -> String,
+) -> String {
+    let mut body = format!("{title}\n");
+    for c in checks_in(item, status) {
+        body.push_str(&format!("\n{}\n", paragraph(c)));
+    }
+    body
 }
 
 #[cfg(test)]
