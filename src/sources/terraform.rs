@@ -207,7 +207,10 @@ fn variable_location(
             let quoted = serde_json::to_string(name).unwrap_or_default();
             if let Some(line) = read(&file).ok().and_then(|text| {
                 text.lines()
-                    .position(|l| l.contains(&quoted))
+                    .position(|l| {
+                        l.match_indices(&quoted)
+                            .any(|(at, _)| l[at + quoted.len()..].trim_start().starts_with(':'))
+                    })
                     .map(|at| at + 1)
             }) {
                 found = Some((file, line));
