@@ -181,13 +181,17 @@ pub struct AzureArgs {
 pub enum OutputFormat {
     Text,
     Json,
+    /// JUnit XML: one test suite per phase, one test case per automatic item.
+    Junit,
+    /// SARIF 2.1.0 for code scanning: one rule per item, one result per failing check.
+    Sarif,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// Output format; with json, standard output holds only the JSON.
+    /// Output format; with json, junit or sarif, standard output holds only that document.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Store each item's automatic result (and the discovered target) in the sign-off.

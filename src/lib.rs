@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod fsread;
 pub mod go_live;
 pub mod plain;
+pub mod report;
 pub mod rules;
 pub mod schedule;
 pub mod session;

@@ -101,8 +101,21 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
         let mut session = Session::open(checklist.clone(), &g.signoff, clock()?)?;
         session.record_auto(Vec::new(), Some(session_target_from(d)))?;
     }
+    let inputs = crate::report::Inputs {
+        checklist: &checklist,
+        items: &report.items,
+        checked_at: report.checked_at,
+    };
     match args.format {
         OutputFormat::Json => term::out_exact(&(report_json(&checklist, &report) + "\n")),
+        OutputFormat::Junit => {
+            term::out_exact(&crate::report::junit(inputs).map_err(Failure::internal)?)
+        }
+        OutputFormat::Sarif => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let locate = |c: &crate::verdict::CheckResult| locate_in_file(&config, c);
+            term::out_exact(&crate::report::sarif(inputs, &g.signoff, &cwd, &locate));
+        }
         OutputFormat::Text => term::out(&report_text(&checklist, &report, g)),
     }
     Ok(if report.summary.fail > 0 {
@@ -112,6 +125,26 @@ pub fn check(g: &Global, args: &CheckArgs) -> Result<Exit, Failure> {
     } else {
         Exit::Ok
     })
+}
+
+/// The file (and line) a SARIF result of a Terraform check points at; ARM checks have none.
+fn locate_in_file(
+    config: &SourceConfig,
+    check: &crate::verdict::CheckResult,
+) -> Option<crate::report::Artifact> {
+    let source = crate::checklist::DocumentSource::parse(check.source)?;
+    if !check.source.starts_with("terraform:") {
+        return None;
+    }
+    let names: Vec<&str> = check
+        .observed
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let dir = std::path::Path::new(&check.resource);
+    let (path, line) = crate::sources::terraform::locate(dir, &config.var_files, source, &names)
+        .unwrap_or_else(|| (dir.to_path_buf(), None));
+    Some(crate::report::Artifact { path, line })
 }
 
 /// Stores each item's automatic result (and the discovered target) in the sign-off.
@@ -241,7 +274,10 @@ fn report_text(checklist: &Checklist, report: &Report, _g: &Global) -> String {
                 match c.status {
                     CheckStatus::Fail => {
                         out.push_str(&format!("      ✖ {} ({})\n", c.explain, c.source));
-                        out.push_str(&format!("        observed: {}\n", compact(&c.observed)));
+                        out.push_str(&format!(
+                            "        observed: {}\n",
+                            crate::report::compact(&c.observed)
+                        ));
                     }
                     CheckStatus::Error => push_cause(
                         &mut out,
@@ -297,15 +333,6 @@ fn push_cause<'a>(
         }
     } else {
         out.push_str("          (the same details as above)\n");
-    }
-}
-
-fn compact(v: &serde_json::Value) -> String {
-    let text = v.to_string();
-    if text.chars().count() > 300 {
-        format!("{}…", text.chars().take(300).collect::<String>())
-    } else {
-        text
     }
 }
 

@@ -112,6 +112,23 @@ pub fn variables_document(dir: &Path, var_files: &[PathBuf]) -> Result<Value, Te
         }
     }
 
+    for file in &var_files_in_order(dir)? {
+        apply_var_file(file, &mut values)?;
+    }
+    for file in var_files {
+        if !file.exists() {
+            return Err(TerraformError::VarFileMissing { path: file.clone() });
+        }
+        apply_var_file(file, &mut values)?;
+    }
+
+    Ok(Value::Object(values.into_iter().collect()))
+}
+
+/// The variable definitions files Terraform reads from `dir` by itself, in the order it
+/// applies them: `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` /
+/// `*.auto.tfvars.json` in lexical order.
+fn var_files_in_order(dir: &Path) -> Result<Vec<PathBuf>, TerraformError> {
     let mut tfvars: Vec<PathBuf> = Vec::new();
     for fixed in ["terraform.tfvars", "terraform.tfvars.json"] {
         let path = dir.join(fixed);
@@ -129,17 +146,103 @@ pub fn variables_document(dir: &Path, var_files: &[PathBuf]) -> Result<Value, Te
         .collect();
     auto.sort_by(|a, b| file_name(a).cmp(&file_name(b)));
     tfvars.extend(auto);
-    for file in &tfvars {
-        apply_var_file(file, &mut values)?;
-    }
-    for file in var_files {
-        if !file.exists() {
-            return Err(TerraformError::VarFileMissing { path: file.clone() });
-        }
-        apply_var_file(file, &mut values)?;
-    }
+    Ok(tfvars)
+}
 
-    Ok(Value::Object(values.into_iter().collect()))
+/// Where a file-backed report (SARIF) should point for a check of `source` over `dir`: the
+/// file and line that set the effective value of the first variable in `names`
+/// (`terraform:variables`: the last var file or `default` that sets it, else its `variable`
+/// block), or the backend block (`terraform:backend`). Otherwise the module's first `*.tf`
+/// file without a line. `None` when the directory holds no file to point at.
+pub fn locate(
+    dir: &Path,
+    var_files: &[PathBuf],
+    source: crate::checklist::DocumentSource,
+    names: &[&str],
+) -> Option<(PathBuf, Option<usize>)> {
+    let configs = config_files(dir).ok()?;
+    let found = match source {
+        crate::checklist::DocumentSource::TerraformVariables => names
+            .first()
+            .and_then(|name| variable_location(dir, &configs, var_files, name)),
+        crate::checklist::DocumentSource::TerraformBackend => backend_location(&configs),
+        _ => None,
+    };
+    found
+        .map(|(file, line)| (file, Some(line)))
+        .or_else(|| configs.into_iter().next().map(|file| (file, None)))
+}
+
+fn variable_location(
+    dir: &Path,
+    configs: &[PathBuf],
+    var_files: &[PathBuf],
+    name: &str,
+) -> Option<(PathBuf, usize)> {
+    let mut found: Option<(PathBuf, usize)> = None;
+    for file in configs {
+        let Ok((source, body)) = parse_file(file) else {
+            continue;
+        };
+        for block in blocks(&body, "variable") {
+            if block.labels.first().is_none_or(|l| l.as_str() != name) {
+                continue;
+            }
+            match block.body.get_attribute("default") {
+                Some(default) => {
+                    found = Some((file.clone(), position(&source, default.span()).0));
+                }
+                None if found.is_none() => {
+                    found = Some((file.clone(), position(&source, block.span()).0));
+                }
+                None => {}
+            }
+        }
+    }
+    let mut files = var_files_in_order(dir).unwrap_or_default();
+    files.extend(var_files.iter().filter(|f| f.is_file()).cloned());
+    for file in files {
+        if file.to_string_lossy().ends_with(".json") {
+            // A JSON var file: the line of the first `"name":` key in it.
+            let quoted = serde_json::to_string(name).unwrap_or_default();
+            if let Some(line) = read(&file).ok().and_then(|text| {
+                text.lines()
+                    .position(|l| {
+                        l.match_indices(&quoted)
+                            .any(|(at, _)| l[at + quoted.len()..].trim_start().starts_with(':'))
+                    })
+                    .map(|at| at + 1)
+            }) {
+                found = Some((file, line));
+            }
+            continue;
+        }
+        let Ok((source, body)) = parse_file(&file) else {
+            continue;
+        };
+        if let Some(attr) = body.get_attribute(name) {
+            found = Some((file.clone(), position(&source, attr.span()).0));
+        }
+    }
+    found
+}
+
+fn backend_location(configs: &[PathBuf]) -> Option<(PathBuf, usize)> {
+    let mut found = None;
+    for file in configs {
+        let Ok((source, body)) = parse_file(file) else {
+            continue;
+        };
+        for terraform in blocks(&body, "terraform") {
+            for block in terraform.body.blocks() {
+                if matches!(block.ident.as_str(), "backend" | "cloud") {
+                    // An override file's block wins, as in `backend_document`.
+                    found = Some((file.clone(), position(&source, block.span()).0));
+                }
+            }
+        }
+    }
+    found
 }
 
 /// `terraform:backend`: the backend block, state files on disk and their standing in git.

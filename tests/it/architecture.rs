@@ -18,6 +18,7 @@ const CORE: &[&str] = &[
     "validity",
     "diff",
     "attest",
+    "report",
     // helpers the core uses
     "clock",
     "diag",

@@ -18,6 +18,7 @@ mod invalid_inputs;
 mod plain_wizard;
 mod properties;
 mod quarterly;
+mod report_formats;
 mod secrets;
 mod signatures;
 mod signoff_file;

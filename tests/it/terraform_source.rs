@@ -395,3 +395,62 @@ fn checklist_remote_state_backend_verdicts() {
     );
     assert!(backend("with-backend"), "azurerm backend, no local state");
 }
+
+/// Where SARIF points for a Terraform check: the file and line that set the effective value,
+/// in the precedence `variables_document` applies.
+#[test]
+fn locate_names_the_file_and_line_that_set_the_effective_value() {
+    use readiness::sources::terraform::locate;
+    let dir = fixture("layered");
+    let var_file = dir.join("override.tfvars");
+    let at = |name: &str, var_files: &[PathBuf]| {
+        let (file, line) =
+            locate(&dir, var_files, DocumentSource::TerraformVariables, &[name]).unwrap();
+        (
+            file.file_name().unwrap().to_string_lossy().into_owned(),
+            line,
+        )
+    };
+    assert_eq!(at("from_default", &[]), ("variables.tf".into(), Some(2)));
+    assert_eq!(at("from_tfvars", &[]), ("terraform.tfvars".into(), Some(1)));
+    assert_eq!(
+        at("from_tfvars_json", &[]),
+        ("terraform.tfvars.json".into(), Some(2))
+    );
+    assert_eq!(
+        at("from_auto", &[]),
+        ("10-network.auto.tfvars".into(), Some(1))
+    );
+    assert_eq!(
+        at("from_auto_json", &[]),
+        ("20-security.auto.tfvars.json".into(), Some(2))
+    );
+    assert_eq!(
+        at("from_var_file", std::slice::from_ref(&var_file)),
+        ("override.tfvars".into(), Some(1))
+    );
+    // Never declared nor set: the module's first file, without a line.
+    assert_eq!(at("nowhere", &[]), ("variables.tf".into(), None));
+
+    // The backend block; without one, the first file without a line.
+    let (file, line) = locate(
+        &fixture("with-backend"),
+        &[],
+        DocumentSource::TerraformBackend,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(file.file_name().unwrap(), "versions.tf");
+    assert_eq!(line, Some(11));
+    let (file, line) = locate(
+        &fixture("reference"),
+        &[],
+        DocumentSource::TerraformBackend,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        (file.file_name().unwrap().to_str(), line),
+        (Some("main.tf"), None)
+    );
+}
