@@ -270,7 +270,20 @@ pub const SIGNATURE_KEY: &str = "@signoff";
 
 pub fn signature_summary(signoff: &SignOff) -> String {
     match &signoff.signoff {
-        Some(s) => format!("signed by {} ({}) at {}", s.name, s.role, s.signed_at),
+        // The SSH signer and key are part of what was attested: a swapped key changes it.
+        Some(s) => {
+            let mut text = format!("signed by {} ({}) at {}", s.name, s.role, s.signed_at);
+            if let Some(key) = &s.key_fingerprint {
+                text.push_str(&format!(
+                    " with SSH key {key}{}",
+                    s.principal
+                        .as_ref()
+                        .map(|p| format!(" as {p}"))
+                        .unwrap_or_default()
+                ));
+            }
+            text
+        }
         None => "unsigned".to_string(),
     }
 }

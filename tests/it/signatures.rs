@@ -166,6 +166,15 @@ fn a_signature_by_readiness_sign_verifies_with_stock_ssh_keygen_and_readiness() 
             "{md}"
         );
         assert!(!md.contains("**unsigned**"), "{md}");
+        // The render record's canonical signature names the key, so verify compares it too.
+        let record = md
+            .lines()
+            .find(|l| l.starts_with("<!-- readiness:render "))
+            .expect("render record");
+        assert!(
+            record.contains(&format!("with SSH key {fingerprint} as ada@contoso.com")),
+            "{record}"
+        );
     }
 }
 
