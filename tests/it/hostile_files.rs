@@ -436,17 +436,9 @@ async fn fake_fleet(clusters: &[(&str, &str)]) -> FakeArg {
 
 async fn fleet_to(dir: &Path, uri: &str, out: &Path) -> Output {
     let mut cmd = common::readiness(dir);
-    cmd.args([
-        "fleet",
-        "--auth",
-        "none",
-        "--arm-endpoint",
-        uri,
-        "--subscription",
-        SUB,
-    ])
-    .args(["--format", "json", "--output"])
-    .arg(out);
+    cmd.args(common::fake_arm::fleet_args_for(uri, SUB))
+        .args(["--format", "json", "--output"])
+        .arg(out);
     tokio::task::spawn_blocking(move || run(cmd, "fleet --output"))
         .await
         .unwrap()

@@ -409,6 +409,11 @@ pub fn check_args(uri: &str, named: bool) -> Vec<String> {
 
 /// `fleet --auth none --arm-endpoint URI --subscription SUB`.
 pub fn fleet_args(uri: &str) -> Vec<String> {
+    fleet_args_for(uri, SUB)
+}
+
+/// `fleet --auth none --arm-endpoint URI --subscription SUBSCRIPTION`.
+pub fn fleet_args_for(uri: &str, subscription: &str) -> Vec<String> {
     [
         "fleet",
         "--auth",
@@ -416,7 +421,7 @@ pub fn fleet_args(uri: &str) -> Vec<String> {
         "--arm-endpoint",
         uri,
         "--subscription",
-        SUB,
+        subscription,
     ]
     .map(String::from)
     .to_vec()
