@@ -463,13 +463,7 @@ fn answer_observation(
             "EXAMINE"
         }],
         links,
-        origins: vec![Origin {
-            actors: vec![Actor {
-                kind: "party",
-                actor_uuid: ids.party("operator", &answer.answered_by),
-                role_id: Some("operator"),
-            }],
-        }],
+        origins: vec![operator_origin(ids, &answer.answered_by)],
         relevant_evidence: Vec::new(),
         collected: time(
             &format!("answered_at of item {}", item.id),
@@ -512,23 +506,12 @@ fn risk(
         } else {
             "deviation-approved"
         },
-        origins: vec![Origin {
-            actors: vec![Actor {
-                kind: "party",
-                actor_uuid: ids.party("operator", &answer.answered_by),
-                role_id: Some("operator"),
-            }],
-        }],
+        origins: vec![operator_origin(ids, &answer.answered_by)],
         deadline: answer
             .expires
             .map(|d| end_of_day(&format!("expires of item {}", item.id), d))
             .transpose()?,
-        related_observations: related
-            .iter()
-            .map(|u| ObservationRef {
-                observation_uuid: u.clone(),
-            })
-            .collect(),
+        related_observations: observation_refs(related),
     })
 }
 
@@ -570,12 +553,7 @@ fn finding(
                 reason: if mark == Mark::Fail { "fail" } else { "other" },
             },
         },
-        related_observations: related
-            .iter()
-            .map(|u| ObservationRef {
-                observation_uuid: u.clone(),
-            })
-            .collect(),
+        related_observations: observation_refs(related),
         related_risks,
     }
 }
@@ -625,6 +603,26 @@ fn attestation(
             prose,
         }],
     }
+}
+
+/// Who gave an answer, as an observation's or risk's origin.
+fn operator_origin(ids: &Ids<'_>, answered_by: &str) -> Origin {
+    Origin {
+        actors: vec![Actor {
+            kind: "party",
+            actor_uuid: ids.party("operator", answered_by),
+            role_id: Some("operator"),
+        }],
+    }
+}
+
+fn observation_refs(uuids: &[String]) -> Vec<ObservationRef> {
+    uuids
+        .iter()
+        .map(|u| ObservationRef {
+            observation_uuid: u.clone(),
+        })
+        .collect()
 }
 
 /// An OSCAL date-time, or why the value cannot be one.
