@@ -555,3 +555,24 @@ fn item_ids_and_evidence_become_valid_tokens_and_uri_references() {
         assert_eq!(href(entry), expected, "{entry}");
     }
 }
+
+#[test]
+fn a_time_oscal_cannot_hold_is_refused_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    small(dir.path())
+        .env("READINESS_NOW", "1999-12-31T10:00:00Z")
+        .args(["answer", "net.private", "--status", "pass"])
+        .assert()
+        .success();
+    let out = small(dir.path())
+        .args(["attest", "--format", "oscal"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("answered_at of item net.private"),
+        "{stderr}"
+    );
+}
