@@ -339,6 +339,17 @@ pub struct AttestArgs {
     /// The previous quarter's sign-off: adds "Changes since the previous attestation".
     #[arg(long, value_name = "OLD")]
     pub previous: Option<PathBuf>,
+    /// `markdown`: the attestation reviewers read. `oscal`: an OSCAL 1.0.6 assessment-results
+    /// JSON document (observations, findings for failing, open and risk-accepted items, risks
+    /// with their deadline) for compliance tools; not with --template or --previous.
+    #[arg(long, value_enum, default_value_t = AttestFormat::Markdown)]
+    pub format: AttestFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AttestFormat {
+    Markdown,
+    Oscal,
 }
 
 #[derive(Debug, Args)]

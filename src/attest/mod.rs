@@ -2,6 +2,7 @@
 
 mod context;
 pub mod escape;
+pub mod oscal;
 pub mod record;
 pub mod template;
 mod verify;

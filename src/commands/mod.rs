@@ -260,6 +260,9 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     for p in &problems {
         crate::errln!("warning: {p}");
     }
+    if args.format == crate::cli::AttestFormat::Oscal {
+        return attest_oscal(g, args, &checklist, &loaded);
+    }
     let template = read_template(args.template.as_deref())?;
     let previous = match &args.previous {
         Some(path) => Some(read_signoff(path)?),
@@ -279,6 +282,42 @@ pub fn attest(g: &Global, args: &AttestArgs) -> Result<Exit, Failure> {
     .map_err(|e| Failure::bad_input(e.to_string()))?;
     if let Some(path) = write_output(args.output.as_deref(), &markdown, "the attestation")? {
         crate::errln!("Attestation written to {}.", path.display());
+    }
+    Ok(Exit::Ok)
+}
+
+/// `attest --format oscal`: the OSCAL assessment-results document.
+fn attest_oscal(
+    g: &Global,
+    args: &AttestArgs,
+    checklist: &Checklist,
+    loaded: &store::Loaded,
+) -> Result<Exit, Failure> {
+    if args.template.is_some() || args.previous.is_some() {
+        return Err(Failure::bad_input(
+            "--template and --previous shape the Markdown attestation; `--format oscal` takes neither",
+        ));
+    }
+    let name = g.signoff.file_name().map_or_else(
+        || g.signoff.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let json = attest::oscal::render(
+        checklist,
+        &loaded.signoff,
+        attest::oscal::Inputs {
+            signoff_text: &loaded.text,
+            signoff_name: &name,
+            now: clock()?.now(),
+        },
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    if let Some(path) = write_output(
+        args.output.as_deref(),
+        &json,
+        "the OSCAL assessment results",
+    )? {
+        crate::errln!("OSCAL assessment results written to {}.", path.display());
     }
     Ok(Exit::Ok)
 }

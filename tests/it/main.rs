@@ -15,6 +15,7 @@ mod hostile_files;
 mod hostile_inputs;
 mod hostile_servers;
 mod invalid_inputs;
+mod oscal;
 mod plain_wizard;
 mod properties;
 mod quarterly;
