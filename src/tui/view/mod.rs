@@ -43,22 +43,27 @@ fn layout(area: Rect) -> [Rect; 4] {
     .areas(area)
 }
 
+#[cfg(test)]
 fn size_rect(state: &State) -> Rect {
     Rect::new(0, 0, state.size.0, state.size.1)
 }
 
-/// Rows of the body at the current terminal size.
+/// Rows of the body at the current terminal size (the tests' view of the viewport).
+#[cfg(test)]
 pub fn body_height(state: &State) -> u16 {
     layout(size_rect(state))[1].height
 }
 
 /// Inside a bordered block filling the body.
+#[cfg(test)]
 fn framed_body(state: &State) -> Rect {
     Block::bordered().inner(layout(size_rect(state))[1])
 }
 
 /// How far a text scrolls in a frame at the state's terminal size, computed afresh: what
-/// the next frame will measure (the tests check the keys against it).
+/// the next frame will measure (the tests check the keys against it; the keys themselves
+/// use the viewport the last frame recorded).
+#[cfg(test)]
 fn max_scroll_at_size(state: &State, of: Scrolled, lines: impl FnOnce(u16) -> usize) -> u16 {
     let inner = framed_body(state);
     TextExtent {
@@ -69,6 +74,7 @@ fn max_scroll_at_size(state: &State, of: Scrolled, lines: impl FnOnce(u16) -> us
     .max_scroll()
 }
 
+#[cfg(test)]
 pub fn detail_scroll_max(state: &State, item_id: &str) -> u16 {
     state.checklist.item(item_id).map_or(0, |item| {
         max_scroll_at_size(state, Scrolled::Detail(item.id.clone()), |width| {
@@ -77,12 +83,14 @@ pub fn detail_scroll_max(state: &State, item_id: &str) -> u16 {
     })
 }
 
+#[cfg(test)]
 pub fn review_scroll_max(state: &State) -> u16 {
     max_scroll_at_size(state, Scrolled::Review, |width| {
         review_lines(state, width).len()
     })
 }
 
+#[cfg(test)]
 pub fn help_scroll_max(state: &State) -> u16 {
     max_scroll_at_size(state, Scrolled::Help, |width| {
         help_lines(state, width).len()
